@@ -1,0 +1,57 @@
+// buildApp(config, db): the Fastify instance with its plugins in order. The only place modules meet.
+import Fastify, { type FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import type { Config } from './config.js'
+import { notFound, toOutcome } from './errors.js'
+import { serialize } from './fhir/bundle-json.js'
+import { FHIR_JSON } from './fhir/http-response.js'
+import { fhirPlugin } from './fhir/plugin.js'
+import { initValidation } from './fhir/validation/index.js'
+import type { Database } from './store/database.js'
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+
+const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,200}$/
+
+export async function buildApp(config: Config, db: Database): Promise<FastifyInstance> {
+  initValidation()
+  const app = Fastify({
+    bodyLimit: config.bodyLimit,
+    // X-Request-Id is honoured when it is a sane token, else a new one is made (and echoed).
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    requestIdLogLabel: 'requestId',
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: {
+        // Paths only: query strings can carry patient identifiers (e.g. ?identifier=nhs|...).
+        req: (req) => ({ method: req.method, path: String(req.url).split('?')[0], remoteAddress: req.ip }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  })
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('X-Request-Id', request.id)
+    return payload
+  })
+
+  app.setErrorHandler((err, request, reply) => {
+    const { status, outcome } = toOutcome(err)
+    request.log[status >= 500 ? 'error' : 'warn']({ err: status >= 500 ? err : undefined, status, code: outcome.issue?.[0]?.code }, 'request failed')
+    reply.code(status).type(FHIR_JSON).send(serialize(outcome))
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const { status, outcome } = toOutcome(notFound(`Nothing at ${request.method} ${request.url.split('?')[0]}; the FHIR API is at /fhir`))
+    reply.code(status).type(FHIR_JSON).send(serialize(outcome))
+  })
+
+  await app.register(fhirPlugin, { prefix: '/fhir', config, db, version: VERSION })
+  return app
+}

@@ -1,0 +1,72 @@
+// The `casehub` command: start | migrate | load FILE|DIR.
+import { Command } from 'commander'
+import { initValidation } from './fhir/validation/index.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { VERSION } from './app.js'
+import { closeOnSignals, startServer } from './server.js'
+import { openDatabase } from './store/database.js'
+import { migrate } from './store/migrate.js'
+import { systemContext } from './store/context.js'
+import { load } from './cli/load.js'
+
+function config(): Config {
+  try {
+    return loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`casehub: ${err.message}\n`)
+      process.exit(2)
+    }
+    throw err
+  }
+}
+
+const program = new Command('casehub').description('CaseHub FHIR R4 server').version(VERSION)
+
+program
+  .command('start')
+  .description('start the FHIR server (embedded PostgreSQL unless DATABASE_URL is set)')
+  .action(async () => {
+    const server = await startServer(config())
+    closeOnSignals(server)
+  })
+
+program
+  .command('migrate')
+  .description('apply database migrations and exit')
+  .action(async () => {
+    const db = await openDatabase(config(), { migrate: false })
+    try {
+      const applied = await migrate(db.pool)
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n')
+    } finally {
+      await db.close()
+    }
+  })
+
+program
+  .command('load')
+  .argument('<path>', 'a .json Bundle/resource, an .ndjson file, or a directory of them')
+  .description('load FHIR Bundles and NDJSON through the same code path as the API')
+  .action(async (path: string) => {
+    const cfg = config()
+    initValidation()
+    const db = await openDatabase(cfg)
+    try {
+      const result = await load(path, {
+        store: db.store(systemContext(`load-${Date.now()}`)),
+        baseUrl: cfg.baseUrl ?? `http://${cfg.host}:${cfg.port}/fhir`,
+        referencePolicy: cfg.referencePolicy,
+      })
+      for (const f of result.failures) process.stderr.write(`failed: ${f.file}: ${f.message}\n`)
+      process.stdout.write(`loaded ${result.resources} resources from ${result.files - result.failures.length} of ${result.files} files\n`)
+      process.exitCode = result.failures.length ? 1 : 0
+    } finally {
+      await db.close()
+    }
+  })
+
+program.parseAsync().catch((err) => {
+  process.stderr.write(`casehub: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+})

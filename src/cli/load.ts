@@ -1,0 +1,129 @@
+// `casehub load FILE|DIR`: FHIR Bundles (.json) and NDJSON (.ndjson) through the same
+// interaction code as the HTTP API (transaction/batch Bundles; lone resources as create or
+// update-as-create when they carry an id).
+import type { Resource } from '@medplum/fhirtypes'
+import { createReadStream } from 'node:fs'
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { toOutcome } from '../errors.js'
+import { bundle } from '../fhir/interactions/bundle.js'
+import type { InteractionContext } from '../fhir/types.js'
+import { Progress } from './progress.js'
+
+const NDJSON_CHUNK = 500
+const PARALLEL_FILES = 3
+
+export interface LoadResult {
+  files: number
+  resources: number
+  failures: { file: string; message: string }[]
+}
+
+export async function listInputFiles(target: string): Promise<string[]> {
+  const info = await stat(target)
+  if (info.isFile()) return [target]
+  const names = (await readdir(target)).filter((n) => /\.(json|ndjson)$/i.test(n)).sort()
+  return names.map((n) => join(target, n))
+}
+
+export async function load(target: string, ctx: InteractionContext, out = process.stderr): Promise<LoadResult> {
+  const files = await listInputFiles(target)
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size))
+  const progress = new Progress(sizes.reduce((a, b) => a + b, 0), 'resources', out)
+  const result: LoadResult = { files: files.length, resources: 0, failures: [] }
+  let next = 0
+  const worker = async () => {
+    while (next < files.length) {
+      const i = next++
+      try {
+        const loaded = /\.ndjson$/i.test(files[i])
+          ? await loadNdjson(files[i], ctx, progress)
+          : await loadJsonFile(files[i], ctx)
+        result.resources += loaded
+        if (!/\.ndjson$/i.test(files[i])) progress.tick(loaded, sizes[i])
+      } catch (err) {
+        progress.failed++
+        progress.tick(0, sizes[i])
+        result.failures.push({ file: files[i], message: describe(err) })
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_FILES, files.length) }, worker))
+  progress.finish()
+  return result
+}
+
+async function loadJsonFile(file: string, ctx: InteractionContext): Promise<number> {
+  let body: any
+  try {
+    body = JSON.parse(await readFile(file, 'utf8'))
+  } catch (err) {
+    throw new Error(`not valid JSON: ${(err as Error).message}`)
+  }
+  if (body?.resourceType === 'Bundle' && (body.type === 'transaction' || body.type === 'batch')) {
+    const response = await bundle(request(body), ctx, {})
+    const entries = (response.body as { entry: { response: { status: string } }[] }).entry
+    const failed = entries.filter((e) => !/^2/.test(e.response.status))
+    if (failed.length) throw new Error(`${failed.length} of ${entries.length} batch entries failed (first: ${failed[0].response.status})`)
+    return entries.length
+  }
+  const resources: Resource[] =
+    body?.resourceType === 'Bundle' ? (body.entry ?? []).map((e: { resource: Resource }) => e.resource) : [body]
+  await submit(resources, ctx)
+  return resources.length
+}
+
+async function loadNdjson(file: string, ctx: InteractionContext, progress: Progress): Promise<number> {
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })
+  let chunk: Resource[] = []
+  let bytes = 0
+  let count = 0
+  let lineNo = 0
+  const flush = async () => {
+    if (!chunk.length) return
+    await submit(chunk, ctx)
+    count += chunk.length
+    progress.tick(chunk.length, bytes)
+    chunk = []
+    bytes = 0
+  }
+  for await (const line of lines) {
+    lineNo++
+    bytes += Buffer.byteLength(line) + 1
+    if (!line.trim()) continue
+    try {
+      chunk.push(JSON.parse(line))
+    } catch (err) {
+      throw new Error(`line ${lineNo} is not valid JSON: ${(err as Error).message}`)
+    }
+    if (chunk.length >= NDJSON_CHUNK) await flush()
+  }
+  await flush()
+  return count
+}
+
+/** Lone resources go in as one transaction: update-as-create keeps their ids, others are created. */
+async function submit(resources: Resource[], ctx: InteractionContext) {
+  const entry = resources.map((resource) => ({
+    resource,
+    request: resource.id
+      ? { method: 'PUT', url: `${resource.resourceType}/${resource.id}` }
+      : { method: 'POST', url: String(resource.resourceType) },
+  }))
+  await bundle(request({ resourceType: 'Bundle', type: 'transaction', entry }), ctx, {})
+}
+
+const request = (body: unknown) => ({
+  method: 'POST' as const,
+  path: '',
+  query: {},
+  body,
+  headers: { prefer: 'return=minimal' },
+})
+
+function describe(err: unknown): string {
+  const { status, outcome } = toOutcome(err)
+  if (status === 500 && err instanceof Error) return err.message
+  return `${status}: ${(outcome.issue ?? []).map((i) => `${i.diagnostics}${i.expression ? ` @ ${i.expression.join(', ')}` : ''}`).join('; ')}`
+}

@@ -1,0 +1,135 @@
+// Reading the entries of a transaction or batch Bundle (http.html#transaction): each entry's
+// method, URL, conditional headers and resource, checked before anything runs.
+import type { BundleEntry, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes'
+import { badRequest, FhirError, invalidResource, issue } from '../errors.js'
+import { requireResource } from './incoming.js'
+import { matchRoute, type MatchedRoute } from './routes.js'
+import { parseQueryString } from './search/criteria.js'
+import type { FhirRequest, Method } from './types.js'
+
+export interface ParsedEntry {
+  index: number
+  /** FHIRPath of the entry, for error locations */
+  path: string
+  fullUrl?: string
+  request: FhirRequest
+  route: MatchedRoute
+  resource?: Resource
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'])
+
+export function parseBundle(body: unknown): { type: 'transaction' | 'batch'; entries: ParsedEntry[] } {
+  const bundle = body as { resourceType?: unknown; type?: unknown; entry?: unknown }
+  if (!bundle || typeof bundle !== 'object' || Array.isArray(bundle)) throw badRequest('The body must be a Bundle resource')
+  if (bundle.resourceType !== 'Bundle') {
+    throw badRequest(`POST to the base URL takes a Bundle, got ${JSON.stringify(bundle.resourceType)}`, 'resourceType')
+  }
+  if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
+    throw badRequest(`Bundle.type must be transaction or batch, got ${JSON.stringify(bundle.type)}`, 'Bundle.type')
+  }
+  if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) throw badRequest('Bundle.entry must be an array', 'Bundle.entry')
+  const raw = (bundle.entry ?? []) as BundleEntry[]
+  const entries: ParsedEntry[] = []
+  const problems: OperationOutcomeIssue[] = []
+  raw.forEach((entry, index) => {
+    try {
+      entries.push(parseEntry(entry, index))
+    } catch (err) {
+      if (!(err instanceof FhirError) || bundle.type === 'batch') {
+        if (bundle.type === 'batch' && err instanceof FhirError) entries.push(failedEntry(index, err))
+        else throw err
+      } else problems.push(...(err.outcome.issue ?? []))
+    }
+  })
+  if (problems.length) throw invalidResource(problems)
+  return { type: bundle.type, entries }
+}
+
+/** Batch entries that fail parsing still get a response slot with their error. */
+export interface FailedEntry extends ParsedEntry {
+  error: FhirError
+}
+
+function failedEntry(index: number, error: FhirError): FailedEntry {
+  return {
+    index,
+    path: `Bundle.entry[${index}]`,
+    request: { method: 'GET', path: '', query: {}, headers: {} },
+    route: { interaction: 'read', params: {} },
+    error,
+  }
+}
+
+function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
+  const path = `Bundle.entry[${index}]`
+  if (!entry || typeof entry !== 'object') throw badRequest('Bundle entry must be an object', path)
+  const req = entry.request
+  if (!req || typeof req !== 'object') throw badRequest('Bundle entry needs a request', `${path}.request`)
+  const method = String(req.method ?? '').toUpperCase()
+  if (!METHODS.has(method)) throw badRequest(`Unknown request.method ${JSON.stringify(req.method)}`, `${path}.request.method`)
+  if (typeof req.url !== 'string' || req.url === '') throw badRequest('request.url is required', `${path}.request.url`)
+  const [pathPart, queryPart = ''] = stripBase(req.url).split('?', 2)
+  let route: MatchedRoute
+  try {
+    route = matchRoute(method as Method, pathPart)
+  } catch (err) {
+    throw rebase(err, path, `${path}.request.url`)
+  }
+  if (route.interaction === 'transaction') throw badRequest('Bundles cannot be nested', `${path}.request.url`)
+  const request: FhirRequest = {
+    method: method as Method,
+    path: pathPart,
+    query: parseQueryString(queryPart),
+    headers: {
+      ifMatch: req.ifMatch,
+      ifNoneMatch: req.ifNoneMatch,
+      ifNoneExist: req.ifNoneExist,
+      ifModifiedSince: req.ifModifiedSince,
+    },
+  }
+  let resource: Resource | undefined
+  if (method === 'POST' || method === 'PUT') {
+    resource = requireResource(entry.resource, route.params.type!, `${path}.resource`)
+    request.body = resource
+  } else if (method === 'PATCH') {
+    // JSON Patch inside a Bundle travels as a Binary (http.html#patch)
+    const binary = entry.resource as { resourceType?: string; contentType?: string; data?: string } | undefined
+    if (binary?.resourceType !== 'Binary' || !binary.data) {
+      throw badRequest('A PATCH entry carries its JSON Patch as a Binary resource', `${path}.resource`)
+    }
+    try {
+      request.body = JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8'))
+    } catch {
+      throw badRequest('The Binary of a PATCH entry does not hold JSON', `${path}.resource.data`)
+    }
+    request.contentType = 'application/json-patch+json'
+  }
+  return { index, path, fullUrl: entry.fullUrl, request, route, resource }
+}
+
+/** Entry URLs may be absolute (http://server/fhir/Patient/1) or relative (Patient/1). */
+function stripBase(url: string): string {
+  const m = /^https?:\/\/[^/]+(?:\/.*?)?\/((?:[A-Z][A-Za-z]+|metadata|_history)(?:[/?].*)?)$/.exec(url)
+  return (m ? m[1] : url).replace(/^\//, '')
+}
+
+/**
+ * Re-roots an error raised while handling one entry under that entry: `Patient.id` becomes
+ * `Bundle.entry[3].resource.id`; an issue without a location points at `fallback`.
+ */
+export function rebase(err: unknown, entryPath: string, fallback = entryPath): unknown {
+  if (!(err instanceof FhirError)) return err
+  const issues = (err.outcome.issue ?? []).map((i) => {
+    const expression = (i.expression ?? []).map((e) => {
+      if (e.startsWith('Bundle.')) return e
+      const m = /^[A-Z][A-Za-z]+(\..*|\[.*)?$/.exec(e)
+      return m ? `${entryPath}.resource${m[1] ?? ''}` : `${entryPath}.${e}`
+    })
+    const diagnostics = i.diagnostics?.startsWith('Bundle.') ? i.diagnostics : `${entryPath}: ${i.diagnostics ?? ''}`
+    return { ...i, diagnostics, expression: expression.length ? expression : [fallback] }
+  })
+  return new FhirError(err.status, { resourceType: 'OperationOutcome', issue: issues })
+}
+
+export { issue }

@@ -1,0 +1,60 @@
+// Bundles whose entry resources are JSON text from the store, serialised without parsing them.
+import { randomBytes } from 'node:crypto'
+
+/** JSON text to be embedded as-is where it appears in a value being serialised. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/** JSON.stringify that splices RawJson text in place (one pass over placeholders). */
+export function serialize(value: unknown, pretty = false): string {
+  if (typeof value === 'string') return value
+  const raws: string[] = []
+  const tag = `\u0001${randomBytes(6).toString('hex')}:`
+  const text = JSON.stringify(
+    value,
+    (_k, v) => {
+      if (v instanceof RawJson) {
+        raws.push(v.text)
+        return `${tag}${raws.length - 1}`
+      }
+      return v
+    },
+    pretty ? 2 : undefined,
+  )
+  if (raws.length === 0) return text
+  const placeholder = new RegExp(`"${tag.replace('\u0001', '\\\\u0001')}(\\d+)"`, 'g')
+  const spliced = text.replace(placeholder, (_m, i) => raws[Number(i)])
+  return pretty ? JSON.stringify(JSON.parse(spliced), null, 2) : spliced
+}
+
+export const statusLine = (status: number) => `${status} ${STATUS_TEXT[status] ?? ''}`.trim()
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified', 400: 'Bad Request', 403: 'Forbidden',
+  404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed',
+  413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 500: 'Internal Server Error',
+}
+
+/** Bundle.link entries for offset paging over `path` with the request's own parameters. */
+export function pageLinks(
+  baseUrl: string,
+  path: string,
+  query: Record<string, string[]>,
+  offset: number,
+  count: number,
+  total: number,
+) {
+  const url = (at: number) => {
+    const params = new URLSearchParams()
+    for (const [k, vs] of Object.entries(query)) if (k !== '_offset') for (const v of vs) params.append(k, v)
+    params.set('_count', String(count))
+    if (at > 0) params.set('_offset', String(at))
+    const qs = params.toString()
+    return `${baseUrl}/${path}${qs ? '?' + qs : ''}`
+  }
+  const links = [{ relation: 'self', url: url(offset) }]
+  if (offset + count < total) links.push({ relation: 'next', url: url(offset + count) })
+  if (offset > 0) links.push({ relation: 'previous', url: url(Math.max(0, offset - count)) })
+  return links
+}

@@ -1,0 +1,103 @@
+// Content negotiation (http.html#mime-type, #general-parameters: _format, _pretty) and the
+// _summary / _elements views (search.html#summary, #elements).
+import { getDataType } from '@medplum/core'
+import { badRequest, notAcceptable, unsupportedMediaType } from '../errors.js'
+
+const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir', 'json', 'text/json'])
+const XML_TYPES = new Set(['application/fhir+xml', 'application/xml', 'application/xml+fhir', 'xml', 'text/xml'])
+
+/** Throws 406 unless the client accepts JSON; `_format` overrides Accept. */
+export function negotiate(accept: string | undefined, format: string | undefined): void {
+  if (format !== undefined) {
+    const f = format.split(';')[0].trim().toLowerCase()
+    if (JSON_TYPES.has(f)) return
+    throw notAcceptable(`_format=${format} is not supported; this server speaks application/fhir+json`)
+  }
+  if (!accept) return
+  const types = accept.split(',').map((part) => {
+    const [type, ...params] = part.split(';').map((s) => s.trim().toLowerCase())
+    const q = params.find((p) => p.startsWith('q='))
+    return { type, q: q ? Number(q.slice(2)) : 1 }
+  })
+  const ok = types.some(
+    ({ type, q }) => q > 0 && (JSON_TYPES.has(type) || type === '*/*' || type === 'application/*'),
+  )
+  if (!ok) {
+    const xml = types.some(({ type }) => XML_TYPES.has(type))
+    throw notAcceptable(
+      `Cannot produce ${accept}${xml ? ' (XML is not supported)' : ''}; this server speaks application/fhir+json`,
+    )
+  }
+}
+
+/** Throws 415 unless a request body is FHIR JSON (or JSON Patch / a search form where allowed). */
+export function checkContentType(contentType: string | undefined, allowed: string[]): void {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
+  if (allowed.includes(type)) return
+  if (JSON_TYPES.has(type) && allowed.includes('application/fhir+json')) return
+  throw unsupportedMediaType(
+    `Content-Type ${JSON.stringify(contentType ?? '')} is not supported here; use ${allowed.join(' or ')}`,
+  )
+}
+
+export type SummaryMode = 'true' | 'text' | 'data' | 'count' | 'false'
+
+export function summaryMode(value: string | undefined): SummaryMode | undefined {
+  if (value === undefined) return undefined
+  if (['true', 'text', 'data', 'count', 'false'].includes(value)) return value as SummaryMode
+  throw badRequest(`_summary must be one of true, text, data, count, false; got ${JSON.stringify(value)}`, '_summary')
+}
+
+const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }
+
+/** Applies _summary / _elements to one resource (returns a new object; the input is untouched). */
+export function subset(resource: Record<string, any>, mode: SummaryMode | undefined, elements: string[] | undefined) {
+  if ((!mode || mode === 'false') && !elements) return resource
+  const type = resource.resourceType as string
+  let keep: (key: string) => boolean
+  if (elements) {
+    const wanted = new Set(elements)
+    keep = (key) => wanted.has(key) || wanted.has(choiceBase(key, type) ?? '')
+  } else if (mode === 'text') {
+    keep = (key) => key === 'text' || key === 'id' || key === 'meta' || isMandatory(type, key)
+  } else if (mode === 'data') {
+    keep = (key) => key !== 'text'
+  } else {
+    const summary = summaryProperties(type)
+    keep = (key) => summary.has(key) || summary.has(choiceBase(key, type) ?? '')
+  }
+  const out: Record<string, any> = { resourceType: type }
+  for (const [key, value] of Object.entries(resource)) {
+    if (key === 'resourceType') continue
+    if (key === 'id' || key === 'meta' || keep(key)) out[key] = value
+  }
+  out.meta = { ...(out.meta ?? {}), tag: [...(out.meta?.tag ?? []), SUBSETTED] }
+  return out
+}
+
+function summaryProperties(type: string): Set<string> {
+  try {
+    return getDataType(type).summaryProperties ?? new Set()
+  } catch {
+    return new Set()
+  }
+}
+
+function isMandatory(type: string, key: string): boolean {
+  try {
+    return getDataType(type).mandatoryProperties?.has(key) ?? false
+  } catch {
+    return false
+  }
+}
+
+/** valueQuantity → value, deceasedBoolean → deceased (choice elements, formats.html#choice) */
+function choiceBase(key: string, type: string): string | undefined {
+  const m = /^([a-z][A-Za-z]*?)([A-Z][A-Za-z]*)$/.exec(key)
+  if (!m) return undefined
+  try {
+    return getDataType(type).elements[m[1] + '[x]'] || getDataType(type).elements[m[1]] ? m[1] : undefined
+  } catch {
+    return undefined
+  }
+}

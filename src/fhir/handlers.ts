@@ -1,0 +1,27 @@
+// Interaction name → handler, for every interaction that is not a Bundle or the CapabilityStatement.
+import { create } from './interactions/create.js'
+import { conditionalDelete, remove } from './interactions/delete.js'
+import { history } from './interactions/history.js'
+import { conditionalPatch, patch } from './interactions/patch.js'
+import { read } from './interactions/read.js'
+import { search } from './interactions/search.js'
+import { conditionalUpdate, update } from './interactions/update.js'
+import { vread } from './interactions/vread.js'
+import type { Interaction } from './routes.js'
+import type { Handler } from './types.js'
+
+export const HANDLERS: Record<Exclude<Interaction, 'transaction' | 'capabilities'>, Handler> = {
+  read,
+  vread,
+  update,
+  patch,
+  delete: remove,
+  create,
+  'search-type': search,
+  'conditional-update': conditionalUpdate,
+  'conditional-delete': conditionalDelete,
+  'conditional-patch': conditionalPatch,
+  'history-instance': history,
+  'history-type': history,
+  'history-system': history,
+}

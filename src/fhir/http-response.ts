@@ -1,0 +1,54 @@
+// Turns a handler's FhirResponse into HTTP: headers, Prefer, _summary/_elements, _pretty.
+import type { FastifyReply } from 'fastify'
+import { serialize } from './bundle-json.js'
+import { returnPreference, writeOutcome } from './prefer.js'
+import { subset, type SummaryMode } from './format.js'
+import type { FhirResponse } from './types.js'
+
+export const FHIR_JSON = 'application/fhir+json; charset=utf-8'
+
+export interface ResponseOptions {
+  isWrite: boolean
+  prefer?: string
+  summary?: SummaryMode
+  elements?: string[]
+  pretty: boolean
+  head: boolean
+}
+
+export function sendFhir(reply: FastifyReply, res: FhirResponse, opts: ResponseOptions) {
+  reply.code(res.status)
+  if (res.etag) reply.header('ETag', res.etag)
+  if (res.lastModified) reply.header('Last-Modified', res.lastModified)
+  if (res.location) reply.header('Location', res.location)
+  let body = res.body
+  if (opts.isWrite && body !== undefined) {
+    const pref = returnPreference(opts.prefer)
+    if (pref === 'minimal') body = undefined
+    else if (pref === 'OperationOutcome') body = writeOutcome(res.status)
+  }
+  if (body === undefined || res.status === 304 || opts.head) {
+    if (body !== undefined) reply.type(FHIR_JSON)
+    return reply.send()
+  }
+  if (opts.summary || opts.elements) body = view(body, opts.summary, opts.elements)
+  return reply.type(FHIR_JSON).send(serialize(body, opts.pretty))
+}
+
+/** _summary/_elements: on a resource, or on each match of a searchset (search.html#summary). */
+function view(body: string | object, summary: SummaryMode | undefined, elements: string[] | undefined): object {
+  const value = typeof body === 'string' ? JSON.parse(body) : JSON.parse(serialize(body))
+  if (value.resourceType === 'OperationOutcome') return value
+  if (value.resourceType === 'Bundle' && value.type === 'searchset') {
+    if (summary === 'count') {
+      const { entry: _dropped, ...rest } = value
+      return rest
+    }
+    value.entry = (value.entry ?? []).map((e: any) =>
+      e.search?.mode === 'outcome' || !e.resource ? e : { ...e, resource: subset(e.resource, summary, elements) },
+    )
+    return value
+  }
+  if (value.resourceType === 'Bundle' && value.type !== 'searchset') return value
+  return subset(value, summary, elements)
+}

@@ -1,0 +1,24 @@
+// One Bundle.entry of a transaction-response or batch-response.
+import { RawJson, statusLine } from '../bundle-json.js'
+import { type ReturnPreference, writeOutcome } from '../prefer.js'
+import type { FhirResponse } from '../types.js'
+
+export function entryResult(response: FhirResponse, preference: ReturnPreference, isRead = false) {
+  const resource =
+    typeof response.body === 'string' ? new RawJson(response.body) : response.body
+  const isOutcome = (resource as { resourceType?: string } | undefined)?.resourceType === 'OperationOutcome'
+  const entry: Record<string, unknown> = {}
+  if (resource && !isOutcome && (isRead || preference === 'representation')) entry.resource = resource
+  entry.response = {
+    status: statusLine(response.status),
+    ...(response.location ? { location: response.location } : {}),
+    ...(response.etag ? { etag: response.etag } : {}),
+    ...(response.lastModified ? { lastModified: new Date(response.lastModified).toISOString() } : {}),
+    ...(isOutcome
+      ? { outcome: resource }
+      : preference === 'OperationOutcome' && !isRead
+        ? { outcome: writeOutcome(response.status) }
+        : {}),
+  }
+  return entry
+}

@@ -1,0 +1,181 @@
+// transaction: POST [base] with a Bundle of type transaction — http.html#transaction, #trules.
+// One PostgreSQL transaction: all entries commit or none. Identities are resolved first
+// (new ids, conditional creates/updates/deletes), then urn:uuid and conditional references are
+// rewritten, then entries run in the order the spec gives: DELETE, POST, PUT/PATCH, GET/HEAD.
+import type { Resource } from '@medplum/fhirtypes'
+import { randomUUID } from 'node:crypto'
+import { badRequest, preconditionFailed } from '../../errors.js'
+import type { ResourceStore } from '../../store/types.js'
+import { rebase, type ParsedEntry } from '../bundle-entries.js'
+import { findConditional } from '../conditional.js'
+import { HANDLERS } from '../handlers.js'
+import type { ReturnPreference } from '../prefer.js'
+import { findReferences } from '../references.js'
+import type { FhirResponse, InteractionContext } from '../types.js'
+import { versionResponse } from '../versioning.js'
+import { createVersion } from '../write.js'
+import { entryResult } from './bundle-response.js'
+import { conditionalUpdateResource, updateResource } from './update.js'
+import { deleteResource } from './delete.js'
+import { patchResource } from './patch.js'
+
+const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 }
+
+interface Planned {
+  entry: ParsedEntry
+  /** Type/id this entry writes, once resolved */
+  target?: string
+  /** For a conditional create that matched: the existing resource's response */
+  existing?: FhirResponse
+}
+
+export async function processTransaction(entries: ParsedEntry[], ctx: InteractionContext, preference: ReturnPreference) {
+  return ctx.store.transaction(async (tx) => {
+    const txCtx: InteractionContext = { ...ctx, store: tx }
+    const plans = entries.map((entry) => ({ entry }) as Planned)
+    const fullUrls = new Map<string, string>()
+    for (const plan of plans) {
+      try {
+        await resolveIdentity(plan, tx, txCtx)
+      } catch (err) {
+        throw rebase(err, plan.entry.path)
+      }
+      if (plan.entry.fullUrl && plan.target) fullUrls.set(plan.entry.fullUrl, plan.target)
+    }
+    assertNoOverlap(plans)
+    const pending = new Set(plans.filter((p) => p.target && p.entry.request.method !== 'DELETE').map((p) => p.target!))
+    for (const plan of plans) {
+      if (plan.entry.resource) {
+        try {
+          await rewriteReferences(plan.entry.resource, fullUrls, tx, ctx.baseUrl)
+        } catch (err) {
+          throw rebase(err, plan.entry.path)
+        }
+      }
+    }
+    const results: unknown[] = new Array(plans.length)
+    const ordered = [...plans].sort((a, b) => ORDER[a.entry.request.method] - ORDER[b.entry.request.method] || a.entry.index - b.entry.index)
+    for (const plan of ordered) {
+      const { entry } = plan
+      try {
+        const response = await execute(plan, txCtx, pending)
+        results[entry.index] = entryResult(response, preference, entry.request.method === 'GET')
+      } catch (err) {
+        throw rebase(err, entry.path)
+      }
+    }
+    return { resourceType: 'Bundle', type: 'transaction-response', entry: results }
+  })
+}
+
+async function resolveIdentity(plan: Planned, tx: ResourceStore, ctx: InteractionContext) {
+  const { request, route, resource } = plan.entry
+  const type = route.params.type!
+  switch (route.interaction) {
+    case 'create': {
+      if (request.headers.ifNoneExist) {
+        const { matches } = await findConditional(tx, type, request.headers.ifNoneExist, { guard: true })
+        if (matches.length > 1) throw preconditionFailed(`ifNoneExist criteria match more than one ${type}`)
+        if (matches.length === 1) {
+          plan.existing = versionResponse(200, matches[0], ctx.baseUrl, matches[0].json!, true)
+          plan.target = `${type}/${matches[0].id}`
+          return
+        }
+      }
+      plan.target = `${type}/${randomUUID()}`
+      return
+    }
+    case 'update':
+    case 'patch':
+    case 'delete':
+      if (route.interaction === 'update' && resource?.id !== route.params.id) {
+        throw badRequest(`Resource id ${JSON.stringify(resource?.id)} does not match the id in request.url`, `${resource?.resourceType}.id`)
+      }
+      plan.target = `${type}/${route.params.id}`
+      return
+    case 'conditional-update':
+    case 'conditional-delete':
+    case 'conditional-patch': {
+      const guard = route.interaction === 'conditional-update'
+      const { matches } = await findConditional(tx, type, request.query, { guard })
+      if (matches.length > 1) throw preconditionFailed(`Conditional criteria in request.url match more than one ${type}`)
+      if (matches.length === 1) plan.target = `${type}/${matches[0].id}`
+      else if (route.interaction === 'conditional-update') plan.target = `${type}/${resource?.id ?? randomUUID()}`
+      else if (route.interaction === 'conditional-patch') throw preconditionFailed(`No ${type} matches the conditional patch criteria`)
+      return
+    }
+    default:
+      return // reads and searches write nothing
+  }
+}
+
+function assertNoOverlap(plans: Planned[]) {
+  const seen = new Map<string, number>()
+  for (const plan of plans) {
+    if (!plan.target || plan.existing) continue
+    const before = seen.get(plan.target)
+    if (before !== undefined) {
+      throw badRequest(
+        `Entries ${before} and ${plan.entry.index} both write ${plan.target}; a transaction may touch each resource once`,
+        plan.entry.path,
+      )
+    }
+    seen.set(plan.target, plan.entry.index)
+  }
+}
+
+/** urn:uuid / fullUrl references → the ids assigned; `Type?criteria` references → the one match. */
+async function rewriteReferences(resource: Resource, fullUrls: Map<string, string>, tx: ResourceStore, baseUrl: string) {
+  for (const ref of findReferences(resource as unknown as Record<string, unknown>)) {
+    const [target, fragment] = ref.value.split('#', 2)
+    const mapped = fullUrls.get(target)
+    if (mapped) {
+      ref.holder.reference = fragment === undefined ? mapped : `${mapped}#${fragment}`
+    } else if (/^urn:(uuid|oid):/.test(target)) {
+      throw badRequest(`Reference ${ref.value} matches no entry's fullUrl in this transaction`, ref.path)
+    } else {
+      const conditional = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(target.startsWith(baseUrl + '/') ? target.slice(baseUrl.length + 1) : target)
+      if (conditional) {
+        const { matches } = await findConditional(tx, conditional[1], conditional[2])
+        if (matches.length !== 1) {
+          throw preconditionFailed(
+            `Conditional reference ${ref.value} matches ${matches.length === 0 ? 'no' : 'more than one'} ${conditional[1]}`,
+            ref.path,
+          )
+        }
+        ref.holder.reference = `${conditional[1]}/${matches[0].id}`
+      }
+    }
+  }
+}
+
+async function execute(plan: Planned, ctx: InteractionContext, pending: Set<string>): Promise<FhirResponse> {
+  const { entry } = plan
+  const { request, route } = entry
+  const opts = { pending, path: `${entry.path}.resource` }
+  const resource = entry.resource as Resource
+  const id = plan.target?.split('/')[1]
+  switch (route.interaction) {
+    case 'create':
+      return plan.existing ?? createVersion(ctx, ctx.store, stripId(resource), { ...opts, id })
+    case 'update':
+      return updateResource(ctx, resource, id!, request.headers.ifMatch, opts)
+    case 'conditional-update':
+      return plan.target && resource.id === undefined && !(await ctx.store.read(resource.resourceType, id!))
+        ? createVersion(ctx, ctx.store, resource, { ...opts, id })
+        : conditionalUpdateResource(ctx, { ...resource, id: resource.id ?? id }, request.query, request.headers.ifMatch, opts)
+    case 'delete':
+    case 'conditional-delete':
+      return id ? deleteResource(ctx, route.params.type!, id, request.headers.ifMatch) : HANDLERS['conditional-delete'](request, ctx, route.params)
+    case 'patch':
+    case 'conditional-patch':
+      return patchResource(ctx, route.params.type!, id!, request.body as never, request.headers.ifMatch)
+    default:
+      return HANDLERS[route.interaction as keyof typeof HANDLERS](request, ctx, route.params)
+  }
+}
+
+function stripId(resource: Resource): Resource {
+  const { id: _ignored, ...rest } = resource
+  return rest as Resource
+}

@@ -1,0 +1,69 @@
+// The FHIR REST routing table (http.html#summary): path shape × method → interaction name.
+// Pure matching; dispatch.ts maps names to handlers, capabilities.ts describes this table.
+import { badRequest, methodNotAllowed, notFound } from '../errors.js'
+import type { Method, RouteParams } from './types.js'
+import { isResourceType } from './validation/index.js'
+
+export type Interaction =
+  | 'capabilities' | 'transaction' | 'history-system'
+  | 'search-type' | 'create' | 'conditional-update' | 'conditional-delete' | 'conditional-patch' | 'history-type'
+  | 'read' | 'update' | 'patch' | 'delete' | 'history-instance' | 'vread'
+
+type Shape = 'root' | 'metadata' | '_history' | 'type' | 'type/_search' | 'type/_history' | 'type/id' | 'type/id/_history' | 'type/id/_history/vid'
+
+export const ROUTES: Record<Shape, Partial<Record<Method, Interaction>>> = {
+  root: { POST: 'transaction' },
+  metadata: { GET: 'capabilities' },
+  _history: { GET: 'history-system' },
+  type: { GET: 'search-type', POST: 'create', PUT: 'conditional-update', DELETE: 'conditional-delete', PATCH: 'conditional-patch' },
+  'type/_search': { POST: 'search-type' },
+  'type/_history': { GET: 'history-type' },
+  'type/id': { GET: 'read', PUT: 'update', PATCH: 'patch', DELETE: 'delete' },
+  'type/id/_history': { GET: 'history-instance' },
+  'type/id/_history/vid': { GET: 'vread' },
+}
+
+export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/
+
+export interface MatchedRoute {
+  interaction: Interaction
+  params: RouteParams
+}
+
+export function matchRoute(method: Method, path: string): MatchedRoute {
+  const segments = path.split('/').filter((s) => s !== '')
+  const params: RouteParams = {}
+  let shape: Shape
+  const [first, second, third, fourth] = segments
+  if (segments.length === 0) shape = 'root'
+  else if (segments.length === 1 && first === 'metadata') shape = 'metadata'
+  else if (segments.length === 1 && first === '_history') shape = '_history'
+  else {
+    if (first.startsWith('$') || second?.startsWith('$') || third?.startsWith('$')) {
+      throw notFound(`Operation ${segments.find((s) => s.startsWith('$'))} is not supported by this server`)
+    }
+    if (!isResourceType(first)) throw notFound(`Unknown resource type "${first}"`)
+    params.type = first
+    if (segments.length === 1) shape = 'type'
+    else if (segments.length === 2 && second === '_search') shape = 'type/_search'
+    else if (segments.length === 2 && second === '_history') shape = 'type/_history'
+    else {
+      if (!ID_PATTERN.test(second)) {
+        throw badRequest(`Invalid resource id "${second.slice(0, 80)}": ids are 1-64 of A-Z a-z 0-9 - .`)
+      }
+      params.id = second
+      if (segments.length === 2) shape = 'type/id'
+      else if (segments.length === 3 && third === '_history') shape = 'type/id/_history'
+      else if (segments.length === 4 && third === '_history') {
+        params.versionId = fourth
+        shape = 'type/id/_history/vid'
+      } else throw notFound(`No FHIR interaction at /${path}`)
+    }
+  }
+  const interaction = ROUTES[shape][method === 'HEAD' ? 'GET' : method]
+  if (!interaction) {
+    const allowed = Object.keys(ROUTES[shape]).join(', ')
+    throw methodNotAllowed(`${method} is not allowed on /${path}; allowed: ${allowed}`)
+  }
+  return { interaction, params }
+}

@@ -1,0 +1,47 @@
+// The plain request/response shapes every interaction handler takes and returns. No Fastify
+// types here, so handlers run the same from HTTP, from a Bundle entry and from `casehub load`.
+import type { ResourceStore } from '../store/types.js'
+import type { ReferencePolicy } from '../config.js'
+
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+export interface FhirRequest {
+  method: Method
+  /** Path below the FHIR base, no leading slash, no query: 'Patient/123/_history/2' */
+  path: string
+  query: Record<string, string[]>
+  /** Parsed JSON body */
+  body?: unknown
+  /** Content-Type of the body, lower-cased, without parameters */
+  contentType?: string
+  headers: {
+    ifMatch?: string
+    ifNoneMatch?: string
+    ifNoneExist?: string
+    ifModifiedSince?: string
+    prefer?: string
+  }
+}
+
+export interface FhirResponse {
+  status: number
+  /** JSON text (straight from the store) or an object to serialise */
+  body?: string | object
+  location?: string
+  etag?: string
+  lastModified?: string
+}
+
+export interface InteractionContext {
+  store: ResourceStore
+  baseUrl: string
+  referencePolicy: ReferencePolicy
+}
+
+export type Handler = (req: FhirRequest, ctx: InteractionContext, params: RouteParams) => Promise<FhirResponse>
+
+export interface RouteParams {
+  type?: string
+  id?: string
+  versionId?: string
+}

@@ -1,0 +1,60 @@
+// The one place a resource version is written: stamps meta, checks references, stores.
+import type { Resource } from '@medplum/fhirtypes'
+import { randomUUID } from 'node:crypto'
+import { conflict } from '../errors.js'
+import type { ResourceStore, StoredVersion } from '../store/types.js'
+import { assertReferencesExist } from './references.js'
+import type { FhirResponse, InteractionContext } from './types.js'
+import { now, stamp, versionResponse } from './versioning.js'
+
+export interface WriteOptions {
+  /** Type/id keys created in the same transaction (strict reference checks accept them) */
+  pending?: Set<string>
+  /** Where the resource sits in the request, for error locations */
+  path?: string
+}
+
+async function checkReferences(ctx: InteractionContext, store: ResourceStore, resource: Resource, opts: WriteOptions) {
+  if (ctx.referencePolicy === 'strict') {
+    await assertReferencesExist(store, resource as unknown as Record<string, unknown>, ctx.baseUrl, opts.pending, opts.path)
+  }
+}
+
+/** Creates version 1 with a new server id (or the given id for update-as-create). */
+export async function createVersion(
+  ctx: InteractionContext,
+  store: ResourceStore,
+  resource: Resource,
+  opts: WriteOptions & { id?: string; method?: 'POST' | 'PUT' } = {},
+): Promise<FhirResponse> {
+  await checkReferences(ctx, store, resource, opts)
+  const id = opts.id ?? randomUUID()
+  const lastUpdated = now()
+  const body = stamp(resource, id, 1, lastUpdated)
+  const json = JSON.stringify(body)
+  const inserted = await store.insert({
+    resourceType: resource.resourceType, id, versionId: 1, lastUpdated, method: opts.method ?? 'POST', json,
+  })
+  if (!inserted) throw conflict(`${resource.resourceType}/${id} already exists`)
+  return versionResponse(201, { resourceType: resource.resourceType, id, versionId: '1', lastUpdated }, ctx.baseUrl, json, true)
+}
+
+/** Writes the next version over `current` (held locked by the caller); `resource` null deletes. */
+export async function nextVersion(
+  ctx: InteractionContext,
+  store: ResourceStore,
+  current: StoredVersion,
+  resource: Resource | null,
+  method: 'PUT' | 'PATCH' | 'DELETE',
+  opts: WriteOptions = {},
+): Promise<{ response: FhirResponse; versionId: string }> {
+  if (resource) await checkReferences(ctx, store, resource, opts)
+  const versionId = Number(current.versionId) + 1
+  const lastUpdated = now()
+  const json = resource ? JSON.stringify(stamp(resource, current.id, versionId, lastUpdated)) : null
+  await store.replace({ resourceType: current.resourceType, id: current.id, versionId, lastUpdated, method, json })
+  const v = { resourceType: current.resourceType, id: current.id, versionId: String(versionId), lastUpdated }
+  // A write over a deleted resource brings it back: that is a create (201) in http.html#update terms.
+  const status = current.deleted ? 201 : 200
+  return { response: versionResponse(status, v, ctx.baseUrl, json ?? undefined, resource !== null), versionId: v.versionId }
+}

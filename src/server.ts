@@ -1,0 +1,55 @@
+// Starts CaseHub: opens the database (embedded unless DATABASE_URL), builds the app, listens,
+// and on SIGINT/SIGTERM drains requests and stops the embedded database.
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from './app.js'
+import type { Config } from './config.js'
+import { openDatabase, type Database } from './store/database.js'
+
+export interface RunningServer {
+  app: FastifyInstance
+  db: Database
+  url: string
+  close(): Promise<void>
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const db = await openDatabase(config)
+  let app: FastifyInstance
+  try {
+    app = await buildApp(config, db)
+    await app.listen({ port: config.port, host: config.host })
+  } catch (err) {
+    await db.close()
+    throw err
+  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/fhir`
+  app.log.info({ url, database: db.embedded ? 'embedded' : 'external' }, 'CaseHub listening')
+  let closing: Promise<void> | undefined
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close()
+      await db.close()
+    })())
+  return { app, db, url, close }
+}
+
+/** Graceful stop on the first signal; a second one forces exit. */
+export function closeOnSignals(server: RunningServer) {
+  let signalled = false
+  const onSignal = (signal: string) => {
+    if (signalled) process.exit(1)
+    signalled = true
+    server.app.log.info({ signal }, 'shutting down')
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        server.app.log.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+}

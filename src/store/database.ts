@@ -1,0 +1,45 @@
+// Opens the database CaseHub runs on: DATABASE_URL when given, else an embedded PostgreSQL.
+import pg from 'pg'
+import type { Config } from '../config.js'
+import { startEmbeddedPostgres } from './embedded-postgres.js'
+import { migrate } from './migrate.js'
+import { PgResourceStore } from './pg-resource-store.js'
+import type { RequestContext } from './context.js'
+import type { ResourceStore } from './types.js'
+
+export interface Database {
+  pool: pg.Pool
+  url: string
+  embedded: boolean
+  /** A store bound to one request's context */
+  store(context: RequestContext): ResourceStore
+  close(): Promise<void>
+}
+
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbPoolSize'>,
+  opts: { migrate?: boolean; log?: (line: string) => void } = {},
+): Promise<Database> {
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, { log: opts.log })
+  const url = config.databaseUrl ?? embedded!.url
+  const pool = new pg.Pool({ connectionString: url, max: config.dbPoolSize })
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', (err) => opts.log?.(`database pool error: ${err.message}`))
+  try {
+    if (opts.migrate !== false) await migrate(pool)
+  } catch (err) {
+    await pool.end()
+    await embedded?.stop()
+    throw err
+  }
+  return {
+    pool,
+    url,
+    embedded: Boolean(embedded),
+    store: (context) => new PgResourceStore(pool, context),
+    async close() {
+      await pool.end()
+      await embedded?.stop()
+    },
+  }
+}
