@@ -2,7 +2,7 @@
 // conditional patch: PATCH [base]/[type]?criteria.
 import type { Resource } from '@medplum/fhirtypes'
 import jsonpatch from 'fast-json-patch'
-import { badRequest, gone, notFound, preconditionFailed, unprocessable, unsupportedMediaType } from '../../errors.js'
+import { badRequest, FhirError, gone, notFound, preconditionFailed, unprocessable, unsupportedMediaType } from '../../errors.js'
 import { findConditional } from '../conditional.js'
 import { requireResource } from '../incoming.js'
 import type { FhirRequest, FhirResponse, Handler, InteractionContext } from '../types.js'
@@ -57,7 +57,13 @@ export async function patchResource(
       if (e.name === 'TEST_OPERATION_FAILED') throw unprocessable(`JSON Patch test operation ${e.index} failed`)
       throw unprocessable(`JSON Patch could not be applied: ${String(e.message).split('\n')[0]}`)
     }
-    const resource = requireResource(patched, type) as Resource & { id?: string }
+    // The patch document was well formed but its result is not a valid resource: 422.
+    let resource: Resource & { id?: string }
+    try {
+      resource = requireResource(patched, type)
+    } catch (err) {
+      throw err instanceof FhirError ? new FhirError(422, err.outcome) : err
+    }
     if (resource.id !== id) throw unprocessable('JSON Patch may not change the resource id', `${type}.id`)
     return (await nextVersion({ ...ctx, store: tx }, tx, current, resource, 'PATCH')).response
   })

@@ -1,0 +1,159 @@
+// create, update, patch, delete and their conditional forms — http.html#create, #update,
+// #patch, #delete, #ccreate, #cond-update, #cdelete
+import t from 'tap'
+import { startTestServer } from '../../helpers/test-server.js'
+
+const NHS = 'https://fhir.nhs.uk/Id/nhs-number'
+const json = (body: unknown, headers: Record<string, string> = {}) => ({
+  headers: { 'content-type': 'application/fhir+json', ...headers },
+  body: JSON.stringify(body),
+})
+
+t.test('writes', async (t) => {
+  const hub = await startTestServer(t)
+
+  t.test('create assigns the id, ignores a client id and meta, and answers 201 with Location and ETag', async (t) => {
+    const res = await hub.fetch('Patient', {
+      method: 'POST',
+      ...json({ resourceType: 'Patient', id: 'client-chosen', meta: { versionId: '99', lastUpdated: '2001-01-01T00:00:00Z' }, active: true }),
+    })
+    t.equal(res.status, 201)
+    const body: any = await res.json()
+    t.not(body.id, 'client-chosen')
+    t.equal(body.meta.versionId, '1')
+    t.not(body.meta.lastUpdated, '2001-01-01T00:00:00Z')
+    t.equal(res.headers.get('location'), `${hub.url}/Patient/${body.id}/_history/1`)
+    t.equal(res.headers.get('etag'), 'W/"1"')
+  })
+
+  t.test('update makes a new version; update of an unknown id creates it (update-as-create)', async (t) => {
+    const created: any = await hub.client.update({ resourceType: 'Patient', id: 'gp-patient-1', body: { resourceType: 'Patient', id: 'gp-patient-1', gender: 'female' } })
+    t.equal(created.meta.versionId, '1')
+    const updated: any = await hub.client.update({ resourceType: 'Patient', id: 'gp-patient-1', body: { resourceType: 'Patient', id: 'gp-patient-1', gender: 'male' } })
+    t.equal(updated.meta.versionId, '2')
+    t.equal(updated.gender, 'male')
+    const first = await hub.fetch('Patient/gp-patient-3', { method: 'PUT', ...json({ resourceType: 'Patient', id: 'gp-patient-3' }) })
+    t.equal(first.status, 201, 'update-as-create answers 201')
+  })
+
+  t.test('If-Match: matching version updates, stale version gets 412', async (t) => {
+    await hub.client.update({ resourceType: 'Patient', id: 'locked', body: { resourceType: 'Patient', id: 'locked' } })
+    const ok = await hub.fetch('Patient/locked', { method: 'PUT', ...json({ resourceType: 'Patient', id: 'locked', active: true }, { 'if-match': 'W/"1"' }) })
+    t.equal(ok.status, 200)
+    const stale = await hub.fetch('Patient/locked', { method: 'PUT', ...json({ resourceType: 'Patient', id: 'locked', active: false }, { 'if-match': 'W/"1"' }) })
+    t.equal(stale.status, 412)
+    t.equal(((await stale.json()) as any).resourceType, 'OperationOutcome')
+    const current: any = await hub.client.read({ resourceType: 'Patient', id: 'locked' })
+    t.equal(current.active, true)
+  })
+
+  t.test('Prefer: return=minimal sends no body, return=OperationOutcome sends an outcome', async (t) => {
+    const minimal = await hub.fetch('Patient', { method: 'POST', ...json({ resourceType: 'Patient' }, { prefer: 'return=minimal' }) })
+    t.equal(minimal.status, 201)
+    t.equal(await minimal.text(), '')
+    t.ok(minimal.headers.get('location'))
+    const oo = await hub.fetch('Patient', { method: 'POST', ...json({ resourceType: 'Patient' }, { prefer: 'return=OperationOutcome' }) })
+    t.equal(((await oo.json()) as any).resourceType, 'OperationOutcome')
+  })
+
+  t.test('JSON Patch applies operations, bumps the version, and a failed test op is 422', async (t) => {
+    const p: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', active: true, name: [{ family: 'Ng' }] } })
+    const res = await hub.fetch(`Patient/${p.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json-patch+json' },
+      body: JSON.stringify([{ op: 'replace', path: '/active', value: false }, { op: 'add', path: '/name/0/given', value: ['Lin'] }]),
+    })
+    t.equal(res.status, 200)
+    const body: any = await res.json()
+    t.equal(body.active, false)
+    t.same(body.name[0].given, ['Lin'])
+    t.equal(body.meta.versionId, '2')
+    const failed = await hub.fetch(`Patient/${p.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json-patch+json' },
+      body: JSON.stringify([{ op: 'test', path: '/active', value: true }]),
+    })
+    t.equal(failed.status, 422)
+    const invalid = await hub.fetch(`Patient/${p.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json-patch+json' },
+      body: JSON.stringify([{ op: 'add', path: '/gender', value: 'robot' }]),
+    })
+    t.equal(invalid.status, 422, 'a patch whose result is invalid is refused')
+    t.same(((await invalid.json()) as any).issue[0].expression, ['Patient.gender'])
+    t.equal(((await hub.client.read({ resourceType: 'Patient', id: p.id })) as any).meta.versionId, '2')
+  })
+
+  t.test('delete keeps history; deleting again or deleting nothing succeeds', async (t) => {
+    const p: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient' } })
+    const res = await hub.fetch(`Patient/${p.id}`, { method: 'DELETE' })
+    t.equal(res.status, 200)
+    t.equal(res.headers.get('etag'), 'W/"2"')
+    t.equal((await hub.fetch(`Patient/${p.id}`, { method: 'DELETE' })).status, 200)
+    t.equal((await hub.fetch('Patient/never-was', { method: 'DELETE' })).status, 200)
+    const history: any = await hub.client.resourceHistory({ resourceType: 'Patient', id: p.id })
+    t.equal(history.total, 2)
+    t.equal(history.entry[0].request.method, 'DELETE')
+    t.notOk(history.entry[0].resource)
+    const revived = await hub.fetch(`Patient/${p.id}`, { method: 'PUT', ...json({ resourceType: 'Patient', id: p.id, active: true }) })
+    t.equal(revived.status, 201, 'an update brings a deleted resource back as version 3')
+    t.equal(((await revived.json()) as any).meta.versionId, '3')
+  })
+
+  t.test('conditional create returns the existing match instead of creating', async (t) => {
+    const body = { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000009' }] }
+    const first = await hub.fetch('Patient', { method: 'POST', ...json(body, { 'if-none-exist': `identifier=${NHS}|9000000009` }) })
+    t.equal(first.status, 201)
+    const second = await hub.fetch('Patient', { method: 'POST', ...json(body, { 'if-none-exist': `identifier=${NHS}|9000000009` }) })
+    t.equal(second.status, 200)
+    t.equal(((await second.json()) as any).id, ((await first.json()) as any).id)
+    await hub.client.create({ resourceType: 'Patient', body })
+    const many = await hub.fetch('Patient', { method: 'POST', ...json(body, { 'if-none-exist': `identifier=${NHS}|9000000009` }) })
+    t.equal(many.status, 412, 'several matches → 412')
+  })
+
+  t.test('conditional update creates on no match, updates the one match, 412 on several', async (t) => {
+    const url = `Patient?identifier=${encodeURIComponent(`${NHS}|9000000017`)}`
+    const body = { resourceType: 'Patient', identifier: [{ system: NHS, value: '9000000017' }], gender: 'other' }
+    const created = await hub.fetch(url, { method: 'PUT', ...json(body) })
+    t.equal(created.status, 201)
+    const id = ((await created.json()) as any).id
+    const updated = await hub.fetch(url, { method: 'PUT', ...json({ ...body, gender: 'unknown' }) })
+    t.equal(updated.status, 200)
+    const u: any = await updated.json()
+    t.equal(u.id, id)
+    t.equal(u.meta.versionId, '2')
+    const wrongId = await hub.fetch(url, { method: 'PUT', ...json({ ...body, id: 'someone-else' }) })
+    t.equal(wrongId.status, 400, 'a body id that differs from the match → 400')
+  })
+
+  t.test('conditional delete removes the one match', async (t) => {
+    const p: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', identifier: [{ system: 'urn:test', value: 'del-1' }] } })
+    const res = await hub.fetch('Patient?identifier=urn:test|del-1', { method: 'DELETE' })
+    t.equal(res.status, 200)
+    t.equal((await hub.fetch(`Patient/${p.id}`)).status, 410)
+  })
+
+  t.test('strict reference policy is off by default', async (t) => {
+    const res = await hub.fetch('Observation', {
+      method: 'POST',
+      ...json({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/not-here' } }),
+    })
+    t.equal(res.status, 201)
+  })
+})
+
+t.test('strict referential integrity rejects references to resources the server does not hold', async (t) => {
+  const hub = await startTestServer(t, { CASEHUB_REFERENCE_POLICY: 'strict' })
+  const obs = { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/not-here' } }
+  const res = await hub.fetch('Observation', { method: 'POST', ...json(obs) })
+  t.equal(res.status, 422)
+  const body: any = await res.json()
+  t.same(body.issue[0].expression, ['Observation.subject.reference'])
+  t.equal(await hub.rows(), 0)
+  const p: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient' } })
+  const ok = await hub.fetch('Observation', { method: 'POST', ...json({ ...obs, subject: { reference: `Patient/${p.id}` } }) })
+  t.equal(ok.status, 201)
+  const external = await hub.fetch('Observation', { method: 'POST', ...json({ ...obs, subject: { reference: 'https://other.example/fhir/Patient/1' } }) })
+  t.equal(external.status, 201, 'references to other servers are not checked')
+})
