@@ -1,7 +1,6 @@
 // buildApp(config, db): the Fastify instance with its plugins in order. The only place modules meet.
 import Fastify, { type FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
 import { notFound, toOutcome } from './errors.js'
 import { serialize } from './fhir/bundle-json.js'
@@ -9,8 +8,6 @@ import { FHIR_JSON } from './fhir/http-response.js'
 import { fhirPlugin } from './fhir/plugin.js'
 import { initValidation } from './fhir/validation/index.js'
 import type { Database } from './store/database.js'
-
-export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
 const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,200}$/
 
@@ -52,6 +49,6 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
     reply.code(status).type(FHIR_JSON).send(serialize(outcome))
   })
 
-  await app.register(fhirPlugin, { prefix: '/fhir', config, db, version: VERSION })
+  await app.register(fhirPlugin, { prefix: '/fhir', config, db })
   return app
 }

@@ -2,7 +2,7 @@
 import { Command } from 'commander'
 import { initValidation } from './fhir/validation/index.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { VERSION } from './app.js'
+import { VERSION } from './version.js'
 import { closeOnSignals, startServer } from './server.js'
 import { openDatabase } from './store/database.js'
 import { migrate } from './store/migrate.js'

@@ -1,4 +1,5 @@
 // Interaction name → handler, for every interaction that is not a Bundle or the CapabilityStatement.
+import { capabilities } from './interactions/capabilities.js'
 import { create } from './interactions/create.js'
 import { conditionalDelete, remove } from './interactions/delete.js'
 import { history } from './interactions/history.js'
@@ -10,7 +11,8 @@ import { vread } from './interactions/vread.js'
 import type { Interaction } from './routes.js'
 import type { Handler } from './types.js'
 
-export const HANDLERS: Record<Exclude<Interaction, 'transaction' | 'capabilities'>, Handler> = {
+export const HANDLERS: Record<Exclude<Interaction, 'transaction'>, Handler> = {
+  capabilities,
   read,
   vread,
   update,

@@ -8,7 +8,6 @@ import { checkContentType, negotiate, summaryMode } from './format.js'
 import { HANDLERS } from './handlers.js'
 import { sendFhir } from './http-response.js'
 import { bundle } from './interactions/bundle.js'
-import { capabilities } from './interactions/capabilities.js'
 import { JSON_PATCH } from './interactions/patch.js'
 import { matchRoute, type Interaction } from './routes.js'
 import { parseQueryString } from './search/criteria.js'
@@ -20,12 +19,10 @@ const FORM = 'application/x-www-form-urlencoded'
 export interface FhirPluginOptions {
   config: Config
   db: Database
-  version: string
 }
 
-export async function fhirPlugin(app: FastifyInstance, { config, db, version }: FhirPluginOptions) {
-  const handlerFor = (i: Interaction): Handler =>
-    i === 'capabilities' ? capabilities(version) : i === 'transaction' ? bundle : HANDLERS[i]
+export async function fhirPlugin(app: FastifyInstance, { config, db }: FhirPluginOptions) {
+  const handlerFor = (i: Interaction): Handler => (i === 'transaction' ? bundle : HANDLERS[i])
 
   // Bodies arrive as text and are parsed here, so a malformed body gets an OperationOutcome.
   app.removeAllContentTypeParsers()

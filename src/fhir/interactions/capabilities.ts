@@ -6,6 +6,7 @@ import { ROUTES, type Interaction } from '../routes.js'
 import { resourceTypes } from '../validation/index.js'
 import { JSON_PATCH } from './patch.js'
 import type { Handler } from '../types.js'
+import { VERSION } from '../../version.js'
 
 const routed = new Set<Interaction>(Object.values(ROUTES).flatMap((m) => Object.values(m)))
 const has = (i: Interaction) => routed.has(i)
@@ -75,7 +76,7 @@ function hasIdentifier(type: string): boolean {
   }
 }
 
-export const capabilities = (version: string): Handler => async (_req, ctx) => ({
+export const capabilities: Handler = async (_req, ctx) => ({
   status: 200,
-  body: capabilityStatement(ctx.baseUrl, version),
+  body: capabilityStatement(ctx.baseUrl, VERSION),
 })
