@@ -8,7 +8,7 @@ export class RawJson {
 
 /** JSON.stringify that splices RawJson text in place (one pass over placeholders). */
 export function serialize(value: unknown, pretty = false): string {
-  if (typeof value === 'string') return value
+  if (typeof value === 'string') return pretty ? JSON.stringify(JSON.parse(value), null, 2) : value
   const raws: string[] = []
   const tag = `\u0001${randomBytes(6).toString('hex')}:`
   const text = JSON.stringify(

@@ -186,25 +186,46 @@ class InvariantVisitor implements CrawlerVisitor {
   private checkChoices(value: TypedValueWithPath, schema: InternalTypeSchema): void {
     const object = value.value as Record<string, unknown> | null
     if (!object || typeof object !== 'object') return
+    const choiceOf = choiceKeys(schema)
+    if (choiceOf.size === 0) return
+    let found: Map<string, string[]> | undefined
+    for (const key of Object.keys(object)) {
+      const name = key.startsWith('_') ? key.slice(1) : key
+      const choice = choiceOf.get(name)
+      if (!choice) continue
+      found ??= new Map()
+      const keys = found.get(choice) ?? []
+      if (!keys.includes(name)) keys.push(name)
+      found.set(choice, keys)
+    }
+    for (const [choice, keys] of found ?? []) {
+      if (keys.length < 2) continue
+      this.issues.push(
+        errorIssue(
+          'structure',
+          `Only one type of ${choice} may be present, found ${keys.join(', ')}`,
+          `${value.path}.${keys[1]}`,
+        ),
+      )
+    }
+  }
+}
+
+const choiceKeyCache = new WeakMap<InternalTypeSchema, Map<string, string>>()
+
+/** For a type, maps each JSON key of a choice element ('valueString') to the element ('value[x]'). */
+function choiceKeys(schema: InternalTypeSchema): Map<string, string> {
+  let keys = choiceKeyCache.get(schema)
+  if (!keys) {
+    keys = new Map()
     for (const [name, element] of Object.entries(schema.elements)) {
       if (!name.endsWith('[x]')) continue
       const base = name.slice(0, -3)
-      const present: string[] = []
-      for (const type of element.type) {
-        const key = base + capitalize(type.code)
-        if (key in object || `_${key}` in object) present.push(key)
-      }
-      if (present.length > 1) {
-        this.issues.push(
-          errorIssue(
-            'structure',
-            `Only one type of ${name} may be present, found ${present.join(', ')}`,
-            `${value.path}.${present[1]}`,
-          ),
-        )
-      }
+      for (const type of element.type) keys.set(base + capitalize(type.code), name)
     }
+    choiceKeyCache.set(schema, keys)
   }
+  return keys
 }
 
 /**

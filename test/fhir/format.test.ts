@@ -1,0 +1,63 @@
+// Formats and general parameters — http.html#mime-type, http.html#general-parameters, search.html#summary, #elements
+import t from 'tap'
+import { startTestServer } from '../helpers/test-server.js'
+
+t.test('format', async (t) => {
+  const hub = await startTestServer(t)
+  const p: any = await hub.client.create({
+    resourceType: 'Patient',
+    body: { resourceType: 'Patient', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">Ada</div>' }, name: [{ family: 'Ada' }], maritalStatus: { text: 'M' }, birthDate: '1950-01-01' },
+  })
+
+  t.test('application/json is accepted for bodies and Accept alike', async (t) => {
+    const res = await hub.fetch('Patient', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{"resourceType":"Patient"}' })
+    t.equal(res.status, 201)
+  })
+
+  t.test('_summary=true keeps summary elements only and tags the resource SUBSETTED', async (t) => {
+    const body: any = await (await hub.fetch(`Patient/${p.id}?_summary=true`)).json()
+    t.ok(body.name)
+    t.ok(body.birthDate)
+    t.notOk(body.maritalStatus, 'maritalStatus is not a summary element')
+    t.notOk(body.text)
+    t.ok(body.meta.tag.some((tag: any) => tag.code === 'SUBSETTED'))
+  })
+
+  t.test('_summary=text and _summary=data', async (t) => {
+    const text: any = await (await hub.fetch(`Patient/${p.id}?_summary=text`)).json()
+    t.ok(text.text)
+    t.notOk(text.name)
+    const data: any = await (await hub.fetch(`Patient/${p.id}?_summary=data`)).json()
+    t.notOk(data.text)
+    t.ok(data.maritalStatus)
+  })
+
+  t.test('_elements keeps the named elements (plus id and meta)', async (t) => {
+    const body: any = await (await hub.fetch(`Patient/${p.id}?_elements=birthDate`)).json()
+    t.same(Object.keys(body).sort(), ['birthDate', 'id', 'meta', 'resourceType'])
+  })
+
+  t.test('_pretty=true indents; resourceType comes first', async (t) => {
+    const text = await (await hub.fetch(`Patient/${p.id}?_pretty=true`)).text()
+    t.match(text, /^\{\n  "resourceType": "Patient",\n/)
+  })
+
+  t.test('_format=json is honoured and a bad _summary is 400', async (t) => {
+    t.equal((await hub.fetch(`Patient/${p.id}?_format=json`)).status, 200)
+    t.equal((await hub.fetch(`Patient/${p.id}?_format=application/fhir%2Bjson`)).status, 200)
+    t.equal((await hub.fetch(`Patient/${p.id}?_summary=maybe`)).status, 400)
+  })
+
+  t.test('X-Request-Id is echoed, or made when absent', async (t) => {
+    const given = await hub.fetch('metadata', { headers: { 'x-request-id': 'gp-req-42' } })
+    t.equal(given.headers.get('x-request-id'), 'gp-req-42')
+    const made = await hub.fetch('metadata')
+    t.match(made.headers.get('x-request-id'), /^[0-9a-f-]{36}$/)
+  })
+
+  t.test('paths outside /fhir get an OperationOutcome 404', async (t) => {
+    const res = await fetch(hub.url.replace(/\/fhir$/, '/elsewhere'))
+    t.equal(res.status, 404)
+    t.equal(((await res.json()) as any).resourceType, 'OperationOutcome')
+  })
+})
