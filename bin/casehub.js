@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly (tsx), or the compiled one when `npm run build` has made it.
+// Runs the TypeScript sources through tsx in a checkout; runs the compiled dist/ where the
+// sources are not shipped (the Docker image).
 import { existsSync } from 'node:fs'
-const compiled = new URL('../dist/src/cli.js', import.meta.url)
-if (existsSync(compiled)) {
-  await import(compiled.href)
-} else {
+const source = new URL('../src/cli.ts', import.meta.url)
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api')
   register()
-  await import(new URL('../src/cli.ts', import.meta.url).href)
+  await import(source.href)
+} else {
+  await import(new URL('../dist/cli.js', import.meta.url).href)
 }

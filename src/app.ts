@@ -20,7 +20,6 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
-    requestIdLogLabel: 'requestId',
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],

@@ -37,7 +37,7 @@ import {
 } from '@medplum/core'
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes'
 import { isCertainlyAfter } from './date-order.js'
-import { errorIssue, makeIssue } from './issues.js'
+import { errorIssue, makeIssue, resolveChoiceExpression } from './issues.js'
 
 /**
  * Constraints not evaluated with FHIRPath here: ele-1 is covered by the
@@ -271,7 +271,11 @@ export function invariantCheck(resource: object, resourceType: string): Operatio
     const root = toTypedValue(resource)
     const visitor = new InvariantVisitor(resourceType)
     crawlTypedValue(root, visitor, { schema: getDataType(resourceType), initialPath: resourceType })
-    return [...visitor.issues, ...checkContainedAreReferenced(resource as Record<string, unknown>, resourceType)]
+    const issues = visitor.issues.map((issue) => ({
+      ...issue,
+      expression: issue.expression?.map((e) => resolveChoiceExpression(e, resource)),
+    }))
+    return [...issues, ...checkContainedAreReferenced(resource as Record<string, unknown>, resourceType)]
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     return [errorIssue('exception', `Could not check the resource invariants: ${message}`, resourceType)]

@@ -58,6 +58,36 @@ export function pointerToFhirPath(root: string, pointer: string, data: unknown):
   return path
 }
 
+/**
+ * Replaces choice element names in a location with the JSON key present in
+ * the resource: "Observation.value[x]" -> "Observation.valueQuantity".
+ * @medplum/core reports choice elements by their definition name.
+ */
+export function resolveChoiceExpression(expression: string, resource: unknown): string {
+  if (!expression.includes('[x]')) return expression
+  const segments = expression.split('.')
+  let current: unknown = resource
+  const out = [segments[0]]
+  for (let i = 1; i < segments.length; i++) {
+    const match = /^([^[]+)((?:\[(?:\d+|x)\])*)$/.exec(segments[i])
+    if (!match) return expression
+    let [, name, suffix] = match
+    const object = current !== null && typeof current === 'object' ? (current as Record<string, unknown>) : undefined
+    if (suffix.startsWith('[x]')) {
+      suffix = suffix.slice(3)
+      const key = object && Object.keys(object).find((k) => k.startsWith(name) && /^[A-Z]/.test(k.slice(name.length)))
+      if (!key) return expression
+      name = key
+    }
+    current = object?.[name]
+    for (const index of suffix.matchAll(/\[(\d+)\]/g)) {
+      current = Array.isArray(current) ? current[Number(index[1])] : undefined
+    }
+    out.push(name + suffix)
+  }
+  return out.join('.')
+}
+
 /** Reads the value at a JSON pointer, or undefined when it does not exist. */
 export function valueAtPointer(data: unknown, pointer: string): unknown {
   if (pointer === '') return data

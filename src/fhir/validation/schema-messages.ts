@@ -157,6 +157,10 @@ export function schemaErrorToIssue(
       const what = primitive ? `${primitive} ` : ''
       return errorIssue('value', `Invalid ${what}value ${describeValue(value)} for ${property}: ${hint}`, location)
     }
+    case 'minProperties':
+      return errorIssue('structure', `Empty object for ${property}: an element must have a value or child elements`, location)
+    case 'minItems':
+      return errorIssue('structure', `Empty array for ${property}: leave the element out instead`, location)
     case 'anyOf':
       // Only used for nullable array items; the failing branch is reported.
       return undefined
