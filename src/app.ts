@@ -1,8 +1,9 @@
 // buildApp(config, db): the Fastify instance with its plugins in order. The only place modules meet.
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
-import { notFound, toOutcome } from './errors.js'
+import type { Duplex } from 'node:stream'
+import { badRequest, issue, notFound, outcome, toOutcome } from './errors.js'
 import { serialize } from './fhir/bundle-json.js'
 import { FHIR_JSON } from './fhir/http-response.js'
 import { fhirPlugin } from './fhir/plugin.js'
@@ -10,6 +11,17 @@ import { initValidation } from './fhir/validation/index.js'
 import type { Database } from './store/database.js'
 
 const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,200}$/
+
+/** Malformed HTTP (oversized headers, garbage): answered on the raw socket, still as FHIR. */
+function rawClientError(err: Error & { code?: string }, socket: Duplex) {
+  if (err.code === 'ECONNRESET' || !socket.writable) return
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+  const text = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'
+  const body = serialize(outcome([issue(status === 408 ? 'timeout' : 'invalid', `${text}: the HTTP request could not be read`)]))
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: ${FHIR_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
+}
 
 export async function buildApp(config: Config, db: Database): Promise<FastifyInstance> {
   initValidation()
@@ -29,6 +41,12 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
         res: (res) => ({ statusCode: res.statusCode }),
       },
     },
+    // Failures before routing still answer with an OperationOutcome.
+    frameworkErrors: (err, _req, reply) => {
+      const { status, outcome } = toOutcome(badRequest(`The request URL is not valid: ${err.message}`))
+      void (reply as FastifyReply).code(status).type(FHIR_JSON).send(serialize(outcome))
+    },
+    clientErrorHandler: rawClientError,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   })

@@ -124,7 +124,9 @@ export function rebase(err: unknown, entryPath: string, fallback = entryPath): u
     const expression = (i.expression ?? []).map((e) => {
       if (e.startsWith('Bundle.')) return e
       const m = /^[A-Z][A-Za-z]+(\..*|\[.*)?$/.exec(e)
-      return m ? `${entryPath}.resource${m[1] ?? ''}` : `${entryPath}.${e}`
+      if (m) return `${entryPath}.resource${m[1] ?? ''}`
+      // A search parameter name (e.g. _count) is about the entry's request.url, not an element.
+      return /^[a-z_][A-Za-z0-9_:-]*$/.test(e) ? `${entryPath}.request.url` : `${entryPath}.${e}`
     })
     const diagnostics = i.diagnostics?.startsWith('Bundle.') ? i.diagnostics : `${entryPath}: ${i.diagnostics ?? ''}`
     return { ...i, diagnostics, expression: expression.length ? expression : [fallback] }

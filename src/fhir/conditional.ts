@@ -27,6 +27,9 @@ export async function findConditional(
       `Search parameter(s) ${unsupported.join(', ')} cannot be used in conditional criteria here; supported: _id, identifier, _lastUpdated`,
     )
   }
+  // Result parameters (_format, _count …) select nothing: without a real criterion a conditional
+  // write would hit every resource of the type.
+  if (filters.length === 0) throw badRequest(`Conditional ${type} request has no search criteria`)
   const key = criteriaKey(query)
   if (guard) await store.guardConditional(type, key)
   return { key, matches: await store.find(type, filters, 2) }
