@@ -1,8 +1,16 @@
 /**
- * Validation of incoming FHIR R4 resources.
+ * Validation of incoming FHIR R4 resources, before they are stored.
  *
- *   initValidation()                       at boot, compiles everything once
- *   checkResource(body, { expectedType })  issues; empty array = valid
+ *   initValidation()                        at boot: loads the definitions and
+ *                                           compiles the validators (~2 s, once)
+ *   checkResource(body, { expectedType })   the problems found; [] = valid
+ *   isResourceType(name), resourceTypes()   the R4 resource types
+ *
+ * Checks, in order (see the files for details): preflight.ts (JSON object,
+ * resourceType, nesting depth, id), schema-check.ts (R4 JSON schema with
+ * ajv, plus calendar dates and narrative XHTML), profile-check.ts (R4
+ * StructureDefinitions with @medplum/core) and invariant-check.ts
+ * (invariants @medplum/core leaves out).
  */
 export { checkResource, initValidation, type CheckOptions } from './check-resource.js'
 export { isResourceType, resourceTypes } from './definitions.js'

@@ -10,9 +10,9 @@
  * - At most one type of a choice element (value[x]) may be present; medplum
  *   only reports this as a warning, at a location without its parent path.
  * - org-1 and dom-3, which medplum skips on purpose (backwards compatibility
- *   and cost). dom-3 is checked here without FHIRPath, see checkContainedAreReferenced.
+ *   and cost). dom-3 is checked without FHIRPath, see contained-references.ts.
  * - per-1 and mdd-1 compare date-times; medplum's FHIRPath compares them as
- *   text, which rejects valid data (see date-order.ts), so they are checked
+ *   text, which rejects valid data (see dates.ts), so they are checked
  *   in TypeScript.
  *
  * A constraint fails only when its expression evaluates to false. An empty
@@ -36,7 +36,8 @@ import {
   type TypedValueWithPath,
 } from '@medplum/core'
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes'
-import { isCertainlyAfter } from './date-order.js'
+import { unreferencedContained } from './contained-references.js'
+import { isCertainlyAfter } from './dates.js'
 import { errorIssue, makeIssue, resolveChoiceExpression } from './issues.js'
 
 /**
@@ -113,7 +114,14 @@ class InvariantVisitor implements CrawlerVisitor {
     if (schema.kind === 'complex-type' || (schema.kind === 'resource' && !isRoot)) {
       this.checkConstraints(value, schema)
     }
-    if (schema.kind === 'resource' && schema.type === 'Organization') this.checkOrg1(value)
+    if (schema.kind === 'resource') {
+      if (schema.type === 'Organization') this.checkOrg1(value)
+      // dom-3 applies to each resource that can have contained resources.
+      const enclosing = this.resources[this.resources.length - 1]
+      if (enclosing?.resource === value && enclosing.rootResource === value) {
+        this.issues.push(...unreferencedContained(value.value, value.path))
+      }
+    }
     this.checkDateOrder(value, schema)
   }
 
@@ -228,43 +236,6 @@ function choiceKeys(schema: InternalTypeSchema): Map<string, string> {
   return keys
 }
 
-/**
- * dom-3: a contained resource SHALL be referred to from elsewhere in the
- * resource, or refer to the containing resource ('#'). Checked on plain JSON:
- * any string value '#id' anywhere in the container counts as a reference.
- */
-function checkContainedAreReferenced(resource: Record<string, unknown>, resourceType: string): OperationOutcomeIssue[] {
-  const contained = resource.contained
-  if (!Array.isArray(contained) || contained.length === 0) return []
-  const localRefs = new Set<string>()
-  const stack: unknown[] = [resource]
-  while (stack.length > 0) {
-    const current = stack.pop()
-    if (typeof current === 'string') {
-      if (current.startsWith('#')) localRefs.add(current)
-    } else if (Array.isArray(current)) {
-      for (const item of current) stack.push(item)
-    } else if (current !== null && typeof current === 'object') {
-      for (const item of Object.values(current)) stack.push(item)
-    }
-  }
-  const issues: OperationOutcomeIssue[] = []
-  contained.forEach((item: unknown, index) => {
-    const id = (item as Record<string, unknown> | null)?.id
-    if (typeof id !== 'string') return
-    if (localRefs.has(`#${id}`)) return
-    if (JSON.stringify(item).includes('"#"')) return
-    issues.push(
-      errorIssue(
-        'invariant',
-        `Constraint dom-3 not met: contained resource '${id}' is not referenced from elsewhere in the resource`,
-        `${resourceType}.contained[${index}]`,
-      ),
-    )
-  })
-  return issues
-}
-
 /** Checks the rules listed at the top of this file. Never throws. */
 export function invariantCheck(resource: object, resourceType: string): OperationOutcomeIssue[] {
   try {
@@ -275,7 +246,7 @@ export function invariantCheck(resource: object, resourceType: string): Operatio
       ...issue,
       expression: issue.expression?.map((e) => resolveChoiceExpression(e, resource)),
     }))
-    return [...issues, ...checkContainedAreReferenced(resource as Record<string, unknown>, resourceType)]
+    return issues
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     return [errorIssue('exception', `Could not check the resource invariants: ${message}`, resourceType)]

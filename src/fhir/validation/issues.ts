@@ -107,6 +107,28 @@ export function lastSegment(expression: string): string {
   return dot === -1 ? expression : expression.slice(dot + 1)
 }
 
+const ARTICLE: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'a boolean',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+}
+
+/** 'string' -> 'a string', 'object' -> 'an object'. */
+export function withArticle(type: string): string {
+  return ARTICLE[type] ?? type
+}
+
+/** The JSON type of a value: string, number, boolean, object, array or null. */
+export function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'array'
+  return typeof value
+}
+
 /** Shortens a value for display in a message. */
 export function describeValue(value: unknown, max = 40): string {
   let text: string

