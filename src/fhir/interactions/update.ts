@@ -1,7 +1,7 @@
 // update: PUT [base]/[type]/[id] — http.html#update (update-as-create with a client id, If-Match
 // locking — http.html#concurrency); conditional update: PUT [base]/[type]?criteria — http.html#cond-update.
 import type { Resource } from '@medplum/fhirtypes'
-import { badRequest, conflict, preconditionFailed } from '../../errors.js'
+import { badRequest, conflict, FhirError, preconditionFailed } from '../../errors.js'
 import { findConditional } from '../conditional.js'
 import { requireResource } from '../incoming.js'
 import type { FhirResponse, Handler, InteractionContext } from '../types.js'
@@ -40,7 +40,7 @@ export async function updateResource(
         return await createVersion(txCtx, tx, resource, { ...opts, id, method: 'PUT' })
       } catch (err) {
         // Another request created the same id between our read and insert: update it instead.
-        if (attempt > 0 || !(err instanceof Error && /already exists/.test(err.message))) throw err
+        if (attempt > 0 || !(err instanceof FhirError && err.status === 409)) throw err
       }
     }
   })
