@@ -20,33 +20,17 @@
  * only a display or identifier, which is valid (later FHIR versions fixed the
  * expression with `reference.exists() implies ...`).
  *
- * The resource is walked with medplum's typed crawler so that every value is
- * seen with its FHIR type.
+ * The resource is walked as plain JSON, driven by per-type plans (see
+ * invariant-plans.ts): only values of complex types are visited, in the same
+ * order and with the same types as medplum's typed crawler would, without
+ * building a typed wrapper for every property.
  */
-import {
-  crawlTypedValue,
-  evalFhirPathTyped,
-  getDataType,
-  parseFhirPath,
-  toTypedValue,
-  UCUM,
-  type CrawlerVisitor,
-  type InternalTypeSchema,
-  type TypedValue,
-  type TypedValueWithPath,
-} from '@medplum/core'
+import { evalFhirPathTyped, getDataType, parseFhirPath, toTypedValue, UCUM, type TypedValue } from '@medplum/core'
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes'
 import { unreferencedContained } from './contained-references.js'
 import { isCertainlyAfter } from './dates.js'
+import { typePlan, type TypePlan } from './invariant-plans.js'
 import { errorIssue, makeIssue, resolveChoiceExpression } from './issues.js'
-
-/**
- * Constraints not evaluated with FHIRPath here: ele-1 is covered by the
- * empty-value checks and ext-1 is copied onto every extension element (both
- * checked by validateResource); dom-3, per-1 and mdd-1 are checked in
- * TypeScript below.
- */
-const SKIPPED_CONSTRAINTS = new Set(['ele-1', 'ext-1', 'dom-3', 'per-1', 'mdd-1'])
 
 /** Constraints of @medplum/core's own checks that this file replaces (see profile-check.ts). */
 export const REPLACED_CONSTRAINTS: ReadonlySet<string> = new Set(['mdd-1'])
@@ -85,117 +69,137 @@ function parse(expression: string): ParsedExpression | Error {
   return parsed
 }
 
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1)
+interface ResourceScope {
+  resource: TypedValue
+  rootResource: TypedValue
 }
 
-class InvariantVisitor implements CrawlerVisitor {
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object'
+}
+
+/** Same test as medplum's isResource: a truthy object with a resourceType key. */
+function isResourceValue(value: unknown): value is Record<string, unknown> {
+  return isObject(value) && 'resourceType' in value
+}
+
+/** Same test as medplum's isEmpty, which decides whether a property is visited. */
+function isEmptyValue(value: unknown): boolean {
+  if (value === null || value === undefined || value === '') return true
+  if (typeof value !== 'object') return false
+  return Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0
+}
+
+class InvariantWalker {
   readonly issues: OperationOutcomeIssue[] = []
-  /** Enclosing resources: [%resource, %rootResource] for each nesting level. */
-  private readonly resources: { resource: TypedValue; rootResource: TypedValue }[] = []
+  /** Enclosing resources, innermost last. */
+  private readonly resources: ResourceScope[] = []
 
-  constructor(private readonly rootPath: string) {}
-
-  onEnterResource(_path: string, value: TypedValueWithPath): void {
-    // %rootResource is the resource that contains a contained resource; any
-    // other resource (the root, a Bundle entry) is its own %rootResource.
-    const parent = this.resources[this.resources.length - 1]
-    const isContained = parent !== undefined && /\.contained(\[\d+\])?$/.test(value.path)
-    this.resources.push({ resource: value, rootResource: isContained ? parent.rootResource : value })
+  /**
+   * Visits one value of a complex type or resource. `inContained` is true when
+   * the value is an item of a `contained` element.
+   */
+  visit(value: unknown, type: string, path: string, isRoot: boolean, inContained: boolean): void {
+    const plan = typePlan(type)
+    let enteredResource = false
+    if (isResourceValue(value)) {
+      // %rootResource is the resource that contains a contained resource; any
+      // other resource (the root, a Bundle entry) is its own %rootResource.
+      const parent = this.resources[this.resources.length - 1]
+      const typed: TypedValue = { type, value }
+      const isContained = parent !== undefined && inContained
+      this.resources.push({ resource: typed, rootResource: isContained ? parent.rootResource : typed })
+      enteredResource = true
+    }
+    this.checkObject(value, type, plan, path, isRoot, enteredResource)
+    if (value) {
+      for (const child of plan.children) this.visitChild(value as Record<string, unknown>, child, path, plan)
+    }
+    if (enteredResource) this.resources.pop()
   }
 
-  onExitResource(): void {
-    this.resources.pop()
+  private visitChild(object: Record<string, unknown>, child: TypePlan['children'][number], path: string, plan: TypePlan): void {
+    for (const candidate of child.keys) {
+      const found = object[candidate.key]
+      if (found === undefined && object['_' + candidate.key] === undefined) continue
+      // The first key present decides the type; primitives are not visited.
+      if (candidate.primitive || isEmptyValue(found)) return
+      const childPath = `${path}.${child.name}`
+      const inContained = plan.isResource && child.name === 'contained'
+      if (Array.isArray(found)) {
+        for (let i = 0; i < found.length; i++) this.visitTyped(found[i], candidate.type, `${childPath}[${i}]`, inContained)
+      } else {
+        this.visitTyped(found, candidate.type, childPath, inContained)
+      }
+      return
+    }
   }
 
-  onEnterObject(_path: string, value: TypedValueWithPath, schema: InternalTypeSchema): void {
-    this.checkChoices(value, schema)
-    const isRoot = value.path === this.rootPath
+  private visitTyped(value: unknown, type: string, path: string, inContained: boolean): void {
+    // An element of type Resource takes the type of the resource it holds.
+    const actual = type === 'Resource' && isResourceValue(value) ? (value.resourceType as string) : type
+    this.visit(value, actual, path, false, inContained)
+  }
+
+  private checkObject(value: unknown, type: string, plan: TypePlan, path: string, isRoot: boolean, enteredResource: boolean): void {
+    const schema = plan.schema
+    if (isObject(value) && plan.choiceOf.size > 0) this.checkChoices(value, plan.choiceOf, path)
     if (schema.kind === 'complex-type' || (schema.kind === 'resource' && !isRoot)) {
-      this.checkConstraints(value, schema)
+      for (const c of plan.constraints) this.evaluate(value, type, path, c.key, c.expression, c.description)
     }
     if (schema.kind === 'resource') {
-      if (schema.type === 'Organization') this.checkOrg1(value)
+      if (schema.type === 'Organization') {
+        const org1 = (getDataType('Organization').constraints ?? []).find((c) => c.key === 'org-1')
+        if (org1) this.evaluate(value, type, path, org1.key, org1.expression, org1.description)
+      }
       // dom-3 applies to each resource that can have contained resources.
       const enclosing = this.resources[this.resources.length - 1]
-      if (enclosing?.resource === value && enclosing.rootResource === value) {
-        this.issues.push(...unreferencedContained(value.value, value.path))
+      if (enteredResource && enclosing.rootResource === enclosing.resource) {
+        this.issues.push(...unreferencedContained(value, path))
       }
     }
-    this.checkDateOrder(value, schema)
+    if (isObject(value)) this.checkDateOrder(value, schema.kind, schema.type, path)
   }
 
   /** per-1 and mdd-1, with time zones and precision taken into account. */
-  private checkDateOrder(value: TypedValueWithPath, schema: InternalTypeSchema): void {
-    const object = value.value as Record<string, unknown> | null
-    if (!object || typeof object !== 'object') return
-    if (schema.kind === 'complex-type' && schema.type === 'Period' && isCertainlyAfter(object.start, object.end)) {
+  private checkDateOrder(object: Record<string, unknown>, kind: string | undefined, type: string, path: string): void {
+    if (kind === 'complex-type' && type === 'Period' && isCertainlyAfter(object.start, object.end)) {
       this.issues.push(
-        errorIssue('invariant', 'Constraint per-1 not met: If present, start SHALL have a lower value than end', value.path),
+        errorIssue('invariant', 'Constraint per-1 not met: If present, start SHALL have a lower value than end', path),
       )
     }
-    if (
-      schema.kind === 'resource' &&
-      schema.type === 'MedicationDispense' &&
-      isCertainlyAfter(object.whenPrepared, object.whenHandedOver)
-    ) {
+    if (kind === 'resource' && type === 'MedicationDispense' && isCertainlyAfter(object.whenPrepared, object.whenHandedOver)) {
       this.issues.push(
-        errorIssue(
-          'invariant',
-          'Constraint mdd-1 not met: whenHandedOver cannot be before whenPrepared',
-          value.path,
-        ),
+        errorIssue('invariant', 'Constraint mdd-1 not met: whenHandedOver cannot be before whenPrepared', path),
       )
     }
   }
 
-  visitProperty(): void {
-    // Element-level rules are checked by validateResource.
-  }
-
-  private checkConstraints(value: TypedValueWithPath, schema: InternalTypeSchema): void {
-    for (const constraint of schema.constraints ?? []) {
-      if (constraint.severity !== 'error' || SKIPPED_CONSTRAINTS.has(constraint.key)) continue
-      // org-1 is checked for every Organization in checkOrg1
-      if (constraint.key === 'org-1') continue
-      this.evaluate(value, constraint.key, constraint.expression, constraint.description)
-    }
-  }
-
-  private checkOrg1(value: TypedValueWithPath): void {
-    const constraint = (getDataType('Organization').constraints ?? []).find((c) => c.key === 'org-1')
-    if (constraint) this.evaluate(value, constraint.key, constraint.expression, constraint.description)
-  }
-
-  private evaluate(value: TypedValueWithPath, key: string, expression: string, description: string): void {
-    const object = value.value as Record<string, unknown> | null
+  private evaluate(value: unknown, type: string, path: string, key: string, expression: string, description: string): void {
     const shortcut = TRIVIALLY_MET[key]
-    if (shortcut && object && typeof object === 'object' && shortcut(object)) return
+    if (shortcut && isObject(value) && shortcut(value)) return
     const parsed = parse(expression)
     if (parsed instanceof Error) return
-    const variables: Record<string, TypedValue> = { '%context': value, '%ucum': UCUM_VALUE }
+    const context: TypedValue = { type, value }
+    const variables: Record<string, TypedValue> = { '%context': context, '%ucum': UCUM_VALUE }
     const enclosing = this.resources[this.resources.length - 1]
     if (enclosing) {
       variables['%resource'] = enclosing.resource
       variables['%rootResource'] = enclosing.rootResource
     }
     try {
-      const result = evalFhirPathTyped(parsed, [value], variables)
+      const result = evalFhirPathTyped(parsed, [context], variables)
       if (result.length !== 1 || result[0].value !== false) return
-      this.issues.push(errorIssue('invariant', `Constraint ${key} not met: ${description}`, value.path))
+      this.issues.push(errorIssue('invariant', `Constraint ${key} not met: ${description}`, path))
     } catch (err) {
       // An expression that cannot be evaluated proves nothing about the data.
       const message = err instanceof Error ? err.message : String(err)
-      this.issues.push(makeIssue('warning', 'processing', `Could not evaluate constraint ${key}: ${message}`, value.path))
+      this.issues.push(makeIssue('warning', 'processing', `Could not evaluate constraint ${key}: ${message}`, path))
     }
   }
 
   /** At most one type of each choice element may be present. */
-  private checkChoices(value: TypedValueWithPath, schema: InternalTypeSchema): void {
-    const object = value.value as Record<string, unknown> | null
-    if (!object || typeof object !== 'object') return
-    const choiceOf = choiceKeys(schema)
-    if (choiceOf.size === 0) return
+  private checkChoices(object: Record<string, unknown>, choiceOf: Map<string, string>, path: string): void {
     let found: Map<string, string[]> | undefined
     for (const key of Object.keys(object)) {
       const name = key.startsWith('_') ? key.slice(1) : key
@@ -209,44 +213,21 @@ class InvariantVisitor implements CrawlerVisitor {
     for (const [choice, keys] of found ?? []) {
       if (keys.length < 2) continue
       this.issues.push(
-        errorIssue(
-          'structure',
-          `Only one type of ${choice} may be present, found ${keys.join(', ')}`,
-          `${value.path}.${keys[1]}`,
-        ),
+        errorIssue('structure', `Only one type of ${choice} may be present, found ${keys.join(', ')}`, `${path}.${keys[1]}`),
       )
     }
   }
 }
 
-const choiceKeyCache = new WeakMap<InternalTypeSchema, Map<string, string>>()
-
-/** For a type, maps each JSON key of a choice element ('valueString') to the element ('value[x]'). */
-function choiceKeys(schema: InternalTypeSchema): Map<string, string> {
-  let keys = choiceKeyCache.get(schema)
-  if (!keys) {
-    keys = new Map()
-    for (const [name, element] of Object.entries(schema.elements)) {
-      if (!name.endsWith('[x]')) continue
-      const base = name.slice(0, -3)
-      for (const type of element.type) keys.set(base + capitalize(type.code), name)
-    }
-    choiceKeyCache.set(schema, keys)
-  }
-  return keys
-}
-
 /** Checks the rules listed at the top of this file. Never throws. */
 export function invariantCheck(resource: object, resourceType: string): OperationOutcomeIssue[] {
   try {
-    const root = toTypedValue(resource)
-    const visitor = new InvariantVisitor(resourceType)
-    crawlTypedValue(root, visitor, { schema: getDataType(resourceType), initialPath: resourceType })
-    const issues = visitor.issues.map((issue) => ({
+    const walker = new InvariantWalker()
+    walker.visit(resource, resourceType, resourceType, true, false)
+    return walker.issues.map((issue) => ({
       ...issue,
       expression: issue.expression?.map((e) => resolveChoiceExpression(e, resource)),
     }))
-    return issues
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     return [errorIssue('exception', `Could not check the resource invariants: ${message}`, resourceType)]
