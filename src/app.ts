@@ -7,6 +7,7 @@ import { badRequest, issue, notFound, outcome, toOutcome } from './errors.js'
 import { serialize } from './fhir/bundle-json.js'
 import { FHIR_JSON } from './fhir/http-response.js'
 import { fhirPlugin } from './fhir/plugin.js'
+import { initSearchParameters } from './fhir/search/parameters.js'
 import { initValidation } from './fhir/validation/index.js'
 import type { Database } from './store/database.js'
 
@@ -25,6 +26,7 @@ function rawClientError(err: Error & { code?: string }, socket: Duplex) {
 
 export async function buildApp(config: Config, db: Database): Promise<FastifyInstance> {
   initValidation()
+  initSearchParameters()
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     // X-Request-Id is honoured when it is a sane token, else a new one is made (and echoed).

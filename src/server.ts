@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import type { Config } from './config.js'
 import { openDatabase, type Database } from './store/database.js'
+import { reindex } from './cli/reindex.js'
+import { systemContext } from './store/context.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -12,11 +14,23 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
+const SEARCH_INDEX_MIGRATION = '0002_search_index.sql'
+
+/** Data written before the search index existed is indexed once, when the index arrives. */
+async function indexExistingData(app: FastifyInstance, db: Database, config: Config) {
+  const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM resource WHERE NOT deleted')
+  if (rows[0].n === 0) return
+  app.log.info({ resources: rows[0].n }, 'building the search index for existing resources')
+  const baseUrl = config.baseUrl ?? `http://${config.host}:${config.port}/fhir`
+  await reindex(db.store(systemContext('startup-reindex')), baseUrl, undefined, rows[0].n)
+}
+
 export async function startServer(config: Config): Promise<RunningServer> {
   const db = await openDatabase(config)
   let app: FastifyInstance
   try {
     app = await buildApp(config, db)
+    if (db.migrated.includes(SEARCH_INDEX_MIGRATION)) await indexExistingData(app, db, config)
     await app.listen({ port: config.port, host: config.host })
   } catch (err) {
     await db.close()

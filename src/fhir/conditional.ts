@@ -1,7 +1,8 @@
 // Resolves conditional criteria (http.html#ccreate, #cond-update, #cdelete) to matches.
 import { badRequest } from '../errors.js'
 import type { ResourceStore, StoredVersion } from '../store/types.js'
-import { criteriaKey, parseCriteria, parseQueryString } from './search/criteria.js'
+import { criteriaKey, parseQueryString } from './search/criteria.js'
+import { parseSearch } from './search/parse.js'
 
 export interface ConditionalMatch {
   key: string
@@ -11,26 +12,28 @@ export interface ConditionalMatch {
 /**
  * Finds the resources matching `criteria` (a query string or parameter map). At most two are
  * fetched: callers only need to know none / one / several. Criteria the server cannot
- * evaluate exactly are refused, because guessing would update or delete the wrong resource.
+ * evaluate are refused, because ignoring them would update or delete the wrong resource.
  */
 export async function findConditional(
   store: ResourceStore,
   type: string,
   criteria: string | Record<string, string[]>,
-  { guard = false } = {},
+  { guard = false, baseUrl = '' } = {},
 ): Promise<ConditionalMatch> {
   const query = typeof criteria === 'string' ? parseQueryString(criteria.replace(/^\?/, '')) : criteria
   if (Object.keys(query).length === 0) throw badRequest(`Conditional ${type} request has no search criteria`)
-  const { filters, unsupported } = parseCriteria(query)
-  if (unsupported.length) {
+  const parsed = parseSearch([type], query, baseUrl)
+  if (parsed.ignored.length) {
     throw badRequest(
-      `Search parameter(s) ${unsupported.join(', ')} cannot be used in conditional criteria here; supported: _id, identifier, _lastUpdated`,
+      `Conditional ${type} criteria use parameters the server does not support: ` +
+        parsed.ignored.map((i) => `${i.name} (${i.reason})`).join('; '),
     )
   }
   // Result parameters (_format, _count …) select nothing: without a real criterion a conditional
   // write would hit every resource of the type.
-  if (filters.length === 0) throw badRequest(`Conditional ${type} request has no search criteria`)
+  if (parsed.query.conditions.length === 0) throw badRequest(`Conditional ${type} request has no search criteria`)
   const key = criteriaKey(query)
   if (guard) await store.guardConditional(type, key)
-  return { key, matches: await store.find(type, filters, 2) }
+  const page = await store.search({ ...parsed.query, sort: [], cursor: undefined, count: 2 })
+  return { key, matches: page.matches.map((m) => m.version) }
 }

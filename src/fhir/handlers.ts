@@ -5,7 +5,7 @@ import { conditionalDelete, remove } from './interactions/delete.js'
 import { history } from './interactions/history.js'
 import { conditionalPatch, patch } from './interactions/patch.js'
 import { read } from './interactions/read.js'
-import { search } from './interactions/search.js'
+import { search, searchCompartment, searchSystem } from './interactions/search.js'
 import { conditionalUpdate, update } from './interactions/update.js'
 import { vread } from './interactions/vread.js'
 import type { Interaction } from './routes.js'
@@ -20,6 +20,8 @@ export const HANDLERS: Record<Exclude<Interaction, 'transaction'>, Handler> = {
   delete: remove,
   create,
   'search-type': search,
+  'search-system': searchSystem,
+  'search-compartment': searchCompartment,
   'conditional-update': conditionalUpdate,
   'conditional-delete': conditionalDelete,
   'conditional-patch': conditionalPatch,

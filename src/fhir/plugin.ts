@@ -38,7 +38,7 @@ export async function fhirPlugin(app: FastifyInstance, { config, db }: FhirPlugi
     const contentType = request.headers['content-type']?.split(';')[0].trim().toLowerCase()
     let body: unknown
     const raw = typeof request.body === 'string' ? request.body : undefined
-    if (interaction === 'search-type' && method === 'POST') {
+    if ((interaction === 'search-type' || interaction === 'search-system') && method === 'POST') {
       // POST [type]/_search: form parameters join the URL's (http.html#search)
       if (raw) {
         checkContentType(contentType, [FORM])

@@ -5,14 +5,15 @@ import type { Method, RouteParams } from './types.js'
 import { isResourceType } from './validation/index.js'
 
 export type Interaction =
-  | 'capabilities' | 'transaction' | 'history-system'
+  | 'capabilities' | 'transaction' | 'history-system' | 'search-system' | 'search-compartment'
   | 'search-type' | 'create' | 'conditional-update' | 'conditional-delete' | 'conditional-patch' | 'history-type'
   | 'read' | 'update' | 'patch' | 'delete' | 'history-instance' | 'vread'
 
-type Shape = 'root' | 'metadata' | '_history' | 'type' | 'type/_search' | 'type/_history' | 'type/id' | 'type/id/_history' | 'type/id/_history/vid'
+type Shape = 'root' | '_search' | 'metadata' | '_history' | 'type' | 'type/id/type' | 'type/_search' | 'type/_history' | 'type/id' | 'type/id/_history' | 'type/id/_history/vid'
 
 export const ROUTES: Record<Shape, Partial<Record<Method, Interaction>>> = {
-  root: { POST: 'transaction' },
+  root: { GET: 'search-system', POST: 'transaction' },
+  _search: { POST: 'search-system' },
   metadata: { GET: 'capabilities' },
   _history: { GET: 'history-system' },
   type: { GET: 'search-type', POST: 'create', PUT: 'conditional-update', DELETE: 'conditional-delete', PATCH: 'conditional-patch' },
@@ -20,6 +21,7 @@ export const ROUTES: Record<Shape, Partial<Record<Method, Interaction>>> = {
   'type/_history': { GET: 'history-type' },
   'type/id': { GET: 'read', PUT: 'update', PATCH: 'patch', DELETE: 'delete' },
   'type/id/_history': { GET: 'history-instance' },
+  'type/id/type': { GET: 'search-compartment' },
   'type/id/_history/vid': { GET: 'vread' },
 }
 
@@ -38,6 +40,7 @@ export function matchRoute(method: Method, path: string): MatchedRoute {
   if (segments.length === 0) shape = 'root'
   else if (segments.length === 1 && first === 'metadata') shape = 'metadata'
   else if (segments.length === 1 && first === '_history') shape = '_history'
+  else if (segments.length === 1 && first === '_search') shape = '_search'
   else {
     if (first.startsWith('$') || second?.startsWith('$') || third?.startsWith('$')) {
       throw notFound(`Operation ${segments.find((s) => s.startsWith('$'))} is not supported by this server`)
@@ -54,6 +57,10 @@ export function matchRoute(method: Method, path: string): MatchedRoute {
       params.id = second
       if (segments.length === 2) shape = 'type/id'
       else if (segments.length === 3 && third === '_history') shape = 'type/id/_history'
+      else if (segments.length === 3 && isResourceType(third)) {
+        params.compartmentType = third
+        shape = 'type/id/type'
+      }
       else if (segments.length === 4 && third === '_history') {
         params.versionId = fourth
         shape = 'type/id/_history/vid'

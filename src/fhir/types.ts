@@ -44,4 +44,6 @@ export interface RouteParams {
   type?: string
   id?: string
   versionId?: string
+  /** the resource type searched for in a compartment search (Patient/1/Observation) */
+  compartmentType?: string
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { conflict } from '../errors.js'
 import type { ResourceStore, StoredVersion } from '../store/types.js'
 import { assertReferencesExist } from './references.js'
+import { extractIndex } from './search/extract.js'
 import type { FhirResponse, InteractionContext } from './types.js'
 import { now, stamp, versionResponse } from './versioning.js'
 
@@ -32,8 +33,9 @@ export async function createVersion(
   const lastUpdated = now()
   const body = stamp(resource, id, 1, lastUpdated)
   const json = JSON.stringify(body)
+  const index = extractIndex(body, ctx.baseUrl)
   const inserted = await store.insert({
-    resourceType: resource.resourceType, id, versionId: 1, lastUpdated, method: opts.method ?? 'POST', json,
+    resourceType: resource.resourceType, id, versionId: 1, lastUpdated, method: opts.method ?? 'POST', json, index,
   })
   if (!inserted) throw conflict(`${resource.resourceType}/${id} already exists`)
   return versionResponse(201, { resourceType: resource.resourceType, id, versionId: '1', lastUpdated }, ctx.baseUrl, json, true)
@@ -51,8 +53,10 @@ export async function nextVersion(
   if (resource) await checkReferences(ctx, store, resource, opts)
   const versionId = Number(current.versionId) + 1
   const lastUpdated = now()
-  const json = resource ? JSON.stringify(stamp(resource, current.id, versionId, lastUpdated)) : null
-  await store.replace({ resourceType: current.resourceType, id: current.id, versionId, lastUpdated, method, json })
+  const body = resource ? stamp(resource, current.id, versionId, lastUpdated) : null
+  const json = body ? JSON.stringify(body) : null
+  const index = body ? extractIndex(body, ctx.baseUrl) : undefined
+  await store.replace({ resourceType: current.resourceType, id: current.id, versionId, lastUpdated, method, json, index })
   const v = { resourceType: current.resourceType, id: current.id, versionId: String(versionId), lastUpdated }
   // A write over a deleted resource brings it back: that is a create (201) in http.html#update terms.
   const status = current.deleted ? 201 : 200

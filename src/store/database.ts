@@ -11,6 +11,8 @@ export interface Database {
   pool: pg.Pool
   url: string
   embedded: boolean
+  /** migrations applied by this open (empty when the schema was already current) */
+  migrated: string[]
   /** A store bound to one request's context */
   store(context: RequestContext): ResourceStore
   close(): Promise<void>
@@ -25,8 +27,9 @@ export async function openDatabase(
   const pool = new pg.Pool({ connectionString: url, max: config.dbPoolSize })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => opts.log?.(`database pool error: ${err.message}`))
+  let migrated: string[] = []
   try {
-    if (opts.migrate !== false) await migrate(pool)
+    if (opts.migrate !== false) migrated = await migrate(pool)
   } catch (err) {
     await pool.end()
     await embedded?.stop()
@@ -36,6 +39,7 @@ export async function openDatabase(
     pool,
     url,
     embedded: Boolean(embedded),
+    migrated,
     store: (context) => new PgResourceStore(pool, context),
     async close() {
       await pool.end()

@@ -1,28 +1,17 @@
 // ResourceStore over PostgreSQL. Parameterised SQL only; statements are small and named by job.
 import type pg from 'pg'
 import type { RequestContext } from './context.js'
-import type { Filter, HistoryQuery, NewVersion, ResourceStore, StoredVersion } from './types.js'
+import { deleteIndexCtes, EMPTY_INDEX, insertIndexCtes } from './index-sql.js'
+import { countSql, includeSql, revIncludeSql, searchSql } from './pg-search.js'
+import { bodySql, currentColumns, toVersion } from './rows.js'
+import type { IncludeQuery, SearchQuery } from './search-types.js'
+import type { HistoryQuery, NewVersion, ResourceStore, SearchIndexRows, SearchPage, StoredVersion } from './types.js'
 
 type Db = pg.Pool | pg.PoolClient
 
-// Body text with resourceType first (jsonb keeps keys in its own order), without re-parsing.
-const BODY = `CASE WHEN content IS NULL THEN NULL
-  ELSE '{"resourceType":' || to_json(resource_type)::text || ',' || substr((content - 'resourceType')::text, 2) END`
-
-const CURRENT_COLUMNS = `resource_type, id, version_id::text AS version_id, last_updated, deleted,
-  CASE WHEN deleted THEN 'DELETE' ELSE 'PUT' END AS method, ${BODY} AS json`
+const CURRENT_COLUMNS = currentColumns()
 const HISTORY_COLUMNS = `resource_type, id, version_id::text AS version_id, last_updated,
-  method = 'DELETE' AS deleted, method, ${BODY} AS json`
-
-const toVersion = (row: any): StoredVersion => ({
-  resourceType: row.resource_type,
-  id: row.id,
-  versionId: row.version_id,
-  lastUpdated: (row.last_updated as Date).toISOString(),
-  deleted: row.deleted,
-  method: row.method,
-  json: row.json,
-})
+  method = 'DELETE' AS deleted, method, ${bodySql()} AS json`
 
 export class PgResourceStore implements ResourceStore {
   constructor(
@@ -61,31 +50,42 @@ export class PgResourceStore implements ResourceStore {
   }
 
   async insert(v: NewVersion) {
-    // One statement: the history row is written only when the current row was, atomically.
-    const result = await this.db.query({
+    // One statement: the history and index rows are written only when the current row was.
+    const index = insertIndexCtes(v.index ?? EMPTY_INDEX, 7, 'current')
+    const { rows } = await this.db.query({
       name: 'insert-resource',
       text: `WITH current AS (
                INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
                VALUES ($1, $2, $3, $4, false, $5::jsonb)
                ON CONFLICT DO NOTHING
-               RETURNING resource_type, id, version_id, last_updated, content)
-             INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
-             SELECT resource_type, id, version_id, last_updated, $6, content FROM current`,
-      values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json, v.method],
+               RETURNING resource_type, id, version_id, last_updated, content),
+             history AS (
+               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
+               SELECT resource_type, id, version_id, last_updated, $6, content FROM current RETURNING 1),
+             ${index.ctes.join(',\n')}
+             SELECT count(*)::int AS n FROM history`,
+      values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json, v.method, ...index.values],
     })
-    return result.rowCount === 1
+    return rows[0].n === 1
   }
 
   async replace(v: NewVersion) {
+    // The old version's index rows go and the new version's arrive in the same statement (all
+    // sub-statements see one snapshot, so the DELETEs cannot remove the rows being inserted).
+    const index = insertIndexCtes(v.json === null ? EMPTY_INDEX : (v.index ?? EMPTY_INDEX), 8, 'current')
     await this.db.query({
       name: 'replace-resource',
       text: `WITH current AS (
                UPDATE resource SET version_id = $3, last_updated = $4, deleted = $5, content = $6::jsonb
                WHERE resource_type = $1 AND id = $2
-               RETURNING resource_type, id, version_id, last_updated, content)
-             INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
-             SELECT resource_type, id, version_id, last_updated, $7, content FROM current`,
-      values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json === null, v.json, v.method],
+               RETURNING resource_type, id, version_id, last_updated, content),
+             history AS (
+               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
+               SELECT resource_type, id, version_id, last_updated, $7, content FROM current),
+             ${deleteIndexCtes().join(',\n')},
+             ${index.ctes.join(',\n')}
+             SELECT 1`,
+      values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json === null, v.json, v.method, ...index.values],
     })
   }
 
@@ -118,20 +118,61 @@ export class PgResourceStore implements ResourceStore {
     return { total: total.rows[0].n, versions: rows.map(toVersion) }
   }
 
-  async find(type: string, filters: Filter[], limit: number, offset = 0) {
-    const { clause, values } = filterSql(type, filters)
+  async search(q: SearchQuery): Promise<SearchPage> {
+    const { text, values, keyCount } = searchSql(q)
+    const { rows } = await this.db.query(text, values)
+    const more = rows.length > q.count
+    if (more) rows.pop()
+    if (q.cursor?.backwards) rows.reverse()
+    return {
+      matches: rows.map((row) => ({ version: toVersion(row), keys: keyValues(row, keyCount) })),
+      hasMore: more,
+    }
+  }
+
+  async count(q: SearchQuery) {
+    const { text, values } = countSql(q)
+    const { rows } = await this.db.query(text, values)
+    return rows[0].n as number
+  }
+
+  async include(q: IncludeQuery) {
+    if (q.from.length === 0) return []
+    const { text, values } = includeSql(q)
+    const { rows } = await this.db.query(text, values)
+    return rows.map(toVersion)
+  }
+
+  async revInclude(q: IncludeQuery) {
+    if (q.from.length === 0) return []
+    const { text, values } = revIncludeSql(q)
+    const { rows } = await this.db.query(text, values)
+    return rows.map(toVersion)
+  }
+
+  async scan(opts: { type?: string; after?: { resourceType: string; id: string }; limit: number }) {
+    const values: unknown[] = [opts.after?.resourceType ?? '', opts.after?.id ?? '']
+    let where = '(resource_type, id) > ($1, $2) AND NOT deleted'
+    if (opts.type) {
+      values.push(opts.type)
+      where += ` AND resource_type = $${values.length}`
+    }
     const { rows } = await this.db.query(
-      `SELECT ${CURRENT_COLUMNS} FROM resource WHERE ${clause} ORDER BY last_updated, id
-       LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`,
+      `SELECT ${CURRENT_COLUMNS} FROM resource WHERE ${where} ORDER BY resource_type, id LIMIT ${Math.trunc(opts.limit)}`,
       values,
     )
     return rows.map(toVersion)
   }
 
-  async count(type: string, filters: Filter[]) {
-    const { clause, values } = filterSql(type, filters)
-    const { rows } = await this.db.query(`SELECT count(*)::int AS n FROM resource WHERE ${clause}`, values)
-    return rows[0].n as number
+  async writeIndex(resourceType: string, id: string, index: SearchIndexRows) {
+    const insert = insertIndexCtes(index, 3, '(SELECT $1::text AS resource_type, $2::text AS id)')
+    await this.db.query({
+      name: 'rewrite-index',
+      text: `WITH ${deleteIndexCtes().join(',\n')},
+             ${insert.ctes.join(',\n')}
+             SELECT 1`,
+      values: [resourceType, id, ...insert.values],
+    })
   }
 
   async guardConditional(type: string, criteria: string) {
@@ -172,31 +213,5 @@ export class PgResourceStore implements ResourceStore {
   }
 }
 
-function filterSql(type: string, filters: Filter[]) {
-  const values: unknown[] = [type]
-  const param = (v: unknown) => {
-    values.push(v)
-    return `$${values.length}`
-  }
-  const parts = ['resource_type = $1', 'NOT deleted']
-  for (const f of filters) {
-    if (f.kind === 'id') parts.push(`id = ANY(${param(f.values)}::text[])`)
-    else if (f.kind === 'lastUpdated') {
-      const op = { gt: '>', ge: '>=', lt: '<', le: '<=' }[f.op]
-      parts.push(`last_updated ${op} ${param(f.value)}::timestamptz`)
-    } else {
-      const ors = f.values.map((t) => {
-        const probe: Record<string, string> = {}
-        if (t.system) probe.system = t.system
-        if (t.code !== undefined) probe.value = t.code
-        const contains = `content -> 'identifier' @> ${param(JSON.stringify([probe]))}::jsonb`
-        if (t.system !== null) return contains
-        // "|code": the identifier must have no system at all
-        return `(${contains} AND EXISTS (SELECT 1 FROM jsonb_array_elements(content -> 'identifier') i
-                 WHERE i ->> 'value' = ${param(t.code)} AND NOT i ? 'system'))`
-      })
-      parts.push(`(${ors.join(' OR ')})`)
-    }
-  }
-  return { clause: parts.join(' AND '), values }
-}
+const keyValues = (row: Record<string, unknown>, n: number) =>
+  Array.from({ length: n }, (_v, i) => (row[`k${i}`] ?? null) as string | null)

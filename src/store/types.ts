@@ -1,4 +1,5 @@
 import type { RequestContext } from './context.js'
+import type { IncludeQuery, SearchQuery } from './search-types.js'
 
 /** One stored version, as the store hands it back. `json` is the body text, resourceType first. */
 export interface StoredVersion {
@@ -19,19 +20,31 @@ export interface NewVersion {
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** body text (already carrying meta.versionId/lastUpdated); null for a delete */
   json: string | null
+  /** search index rows of this version (replacing the previous version's); none for a delete */
+  index?: SearchIndexRows
 }
 
-/** One token value of a search parameter: system null means "must have no system". */
-export interface TokenValue {
-  system?: string | null
-  code?: string
+/**
+ * The values a resource is found by, one row per (parameter, value), written with the version
+ * in the same statement. Dates and ranges are half-open [low, high); '-infinity'/'infinity'
+ * mark open ends.
+ */
+export interface SearchIndexRows {
+  /** param, normalised value (lower case, no accents), value as written */
+  strings: [string, string, string][]
+  /** param, system, code, display text (normalised) */
+  tokens: [string, string | null, string | null, string | null][]
+  /** param, low, high */
+  dates: [string, string, string][]
+  /** param, low, high (numbers as decimal text) */
+  numbers: [string, string, string][]
+  /** param, system, code, low, high */
+  quantities: [string, string | null, string | null, string, string][]
+  /** param, target type, target id, url (absolute or canonical references) */
+  references: [string, string | null, string | null, string | null][]
+  /** param, value */
+  uris: [string, string][]
 }
-
-/** AND of filters, each an OR of its values. The FHIR layer parses search strings into these. */
-export type Filter =
-  | { kind: 'id'; values: string[] }
-  | { kind: 'identifier'; values: TokenValue[] }
-  | { kind: 'lastUpdated'; op: 'gt' | 'ge' | 'lt' | 'le'; value: string }
 
 export interface HistoryQuery {
   resourceType?: string
@@ -53,13 +66,28 @@ export interface ResourceStore {
   /** Writes the next version of a resource the caller holds locked via readForUpdate. */
   replace(version: NewVersion): Promise<void>
   history(query: HistoryQuery): Promise<{ total: number; versions: StoredVersion[] }>
-  /** Current, not deleted resources of a type matching every filter. */
-  find(resourceType: string, filters: Filter[], limit: number, offset?: number): Promise<StoredVersion[]>
-  count(resourceType: string, filters: Filter[]): Promise<number>
+  /** One page of current, not deleted resources meeting every condition, in sort order. */
+  search(query: SearchQuery): Promise<SearchPage>
+  count(query: SearchQuery): Promise<number>
+  /** Resources referred to by the given ones (_include). */
+  include(query: IncludeQuery): Promise<StoredVersion[]>
+  /** Resources referring to the given ones (_revinclude). */
+  revInclude(query: IncludeQuery): Promise<StoredVersion[]>
+  /** Current, not deleted resources in (type, id) order after `after`, for batch jobs. */
+  scan(opts: { type?: string; after?: { resourceType: string; id: string }; limit: number }): Promise<StoredVersion[]>
+  /** Replaces a current resource's search index rows (reindexing after parameters change). */
+  writeIndex(resourceType: string, id: string, index: SearchIndexRows): Promise<void>
   /** Serialises conditional creates with the same criteria until the transaction ends. */
   guardConditional(resourceType: string, criteria: string): Promise<void>
   /** Which of the `Type/id` keys name a current, not deleted resource. */
   existing(keys: string[]): Promise<Set<string>>
   /** Runs fn in one database transaction (joins the surrounding one when already inside). */
   transaction<T>(fn: (tx: ResourceStore) => Promise<T>): Promise<T>
+}
+
+export interface SearchPage {
+  /** each match with its sort key values (the cursor after it) */
+  matches: { version: StoredVersion; keys: (string | null)[] }[]
+  /** more rows follow in the direction walked */
+  hasMore: boolean
 }

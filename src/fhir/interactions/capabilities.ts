@@ -1,21 +1,15 @@
 // capabilities: GET [base]/metadata — http.html#capabilities. Built from the routing table and
 // the resource types the validator knows, so it states what the code does, no more.
-import { getDataType } from '@medplum/core'
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes'
 import { ROUTES, type Interaction } from '../routes.js'
 import { resourceTypes } from '../validation/index.js'
 import { JSON_PATCH } from './patch.js'
+import { searchParamsFor } from '../search/parameters.js'
 import type { Handler } from '../types.js'
 import { VERSION } from '../../version.js'
 
 const routed = new Set<Interaction>(Object.values(ROUTES).flatMap((m) => Object.values(m)))
 const has = (i: Interaction) => routed.has(i)
-
-/** Search parameters the core server evaluates (search.html); the rest arrive with full search. */
-const SEARCH_PARAMS = [
-  { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
-  { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
-] as const
 
 let cached: { key: string; statement: CapabilityStatement } | undefined
 
@@ -24,6 +18,15 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
   const typeInteractions = (
     ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const
   ).filter((i) => has(i)).map((code) => ({ code }))
+  const revIncludes = new Map<string, string[]>()
+  for (const source of resourceTypes()) {
+    for (const code of referenceParams(source)) {
+      for (const target of searchParamsFor(source).get(code)!.targets) {
+        if (!revIncludes.has(target)) revIncludes.set(target, [])
+        revIncludes.get(target)!.push(`${source}:${code}`)
+      }
+    }
+  }
   const resource: CapabilityStatementRestResource[] = resourceTypes().map((type) => ({
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
@@ -36,12 +39,14 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
     conditionalUpdate: true,
     conditionalDelete: 'single',
     referencePolicy: ['literal', 'logical', 'local'],
-    searchParam: [
-      ...SEARCH_PARAMS,
-      ...(hasIdentifier(type)
-        ? [{ name: 'identifier', type: 'token' as const, definition: `http://hl7.org/fhir/SearchParameter/${type}-identifier` }]
-        : []),
-    ],
+    searchInclude: referenceParams(type).map((code) => `${type}:${code}`),
+    searchRevInclude: revIncludes.get(type) ?? [],
+    searchParam: supportedParams(type).map((p) => ({
+      name: p.code,
+      definition: p.url,
+      type: p.type as 'token',
+      ...(p.definition.description ? { documentation: p.definition.description } : {}),
+    })),
   }))
   const statement: CapabilityStatement = {
     resourceType: 'CapabilityStatement',
@@ -58,7 +63,7 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
       {
         mode: 'server',
         resource,
-        interaction: (['transaction', 'batch', 'history-system'] as const)
+        interaction: (['transaction', 'batch', 'history-system', 'search-system'] as const)
           .filter((i) => (i === 'batch' ? has('transaction') : has(i as Interaction)))
           .map((code) => ({ code })),
       },
@@ -68,12 +73,13 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
   return statement
 }
 
-function hasIdentifier(type: string): boolean {
-  try {
-    return Boolean(getDataType(type)?.elements?.identifier)
-  } catch {
-    return false
-  }
+/** The parameters searches on `type` evaluate: indexed ones plus _id and _lastUpdated. */
+function supportedParams(type: string) {
+  return [...searchParamsFor(type).values()].filter((p) => p.type !== 'composite' && p.type !== 'special')
+}
+
+function referenceParams(type: string): string[] {
+  return supportedParams(type).filter((p) => p.type === 'reference').map((p) => p.code)
 }
 
 export const capabilities: Handler = async (_req, ctx) => ({

@@ -26,7 +26,7 @@ export async function createResource(
   const { id: _ignored, ...body } = resource
   if (!ifNoneExist) return createVersion(ctx, ctx.store, body as Resource, opts)
   return ctx.store.transaction(async (tx) => {
-    const { matches } = await findConditional(tx, resource.resourceType, ifNoneExist, { guard: true })
+    const { matches } = await findConditional(tx, resource.resourceType, ifNoneExist, { guard: true, baseUrl: ctx.baseUrl })
     if (matches.length > 1) {
       throw preconditionFailed(`If-None-Exist criteria "${ifNoneExist}" match more than one ${resource.resourceType}`)
     }

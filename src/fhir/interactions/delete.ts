@@ -11,7 +11,7 @@ export const remove: Handler = async (req, ctx, { type, id }) => deleteResource(
 
 export const conditionalDelete: Handler = async (req, ctx, { type }) =>
   ctx.store.transaction(async (tx) => {
-    const { matches } = await findConditional(tx, type!, req.query)
+    const { matches } = await findConditional(tx, type!, req.query, { baseUrl: ctx.baseUrl })
     if (matches.length > 1) throw preconditionFailed(`Conditional delete criteria match more than one ${type}`)
     if (matches.length === 0) return deleted(`No ${type} matched; nothing deleted`)
     return deleteResource({ ...ctx, store: tx }, type!, matches[0].id, req.headers.ifMatch)

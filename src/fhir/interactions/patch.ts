@@ -19,7 +19,7 @@ export const patch: Handler = async (req, ctx, { type, id }) => {
 export const conditionalPatch: Handler = async (req, ctx, { type }) => {
   const ops = patchDocument(req)
   return ctx.store.transaction(async (tx) => {
-    const { matches } = await findConditional(tx, type!, req.query)
+    const { matches } = await findConditional(tx, type!, req.query, { baseUrl: ctx.baseUrl })
     if (matches.length === 0) throw notFound(`No ${type} matches the conditional patch criteria`)
     if (matches.length > 1) throw preconditionFailed(`Conditional patch criteria match more than one ${type}`)
     return patchResource({ ...ctx, store: tx }, type!, matches[0].id, ops, req.headers.ifMatch)

@@ -1,45 +1,77 @@
-// search-type: GET [base]/[type]?params and POST [base]/[type]/_search — http.html#search.
-// The core server evaluates _id, identifier and _lastUpdated; other parameters are reported as
-// not applied (a warning in the searchset, or 400 with Prefer: handling=strict — search.html#errors).
-import { badRequest, issue, outcome } from '../../errors.js'
-import { pageLinks, RawJson } from '../bundle-json.js'
-import { pageParams } from '../paging.js'
-import { parseCriteria } from '../search/criteria.js'
-import type { Handler } from '../types.js'
+// search: GET [base]/[type]?params, POST [base]/[type]/_search, GET [base]?_type=... (system)
+// and GET [base]/Patient/{id}/[type] (compartment) — http.html#search, search.html.
+// Unknown parameters are reported in an OperationOutcome entry, or refused (400) with
+// Prefer: handling=strict (search.html#errors). Pages are keyset cursors in the links.
+import { badRequest, issue, notFound, outcome } from '../../errors.js'
+import type { Condition } from '../../store/search-types.js'
+import type { StoredVersion } from '../../store/types.js'
+import { RawJson } from '../bundle-json.js'
+import { patientCompartment } from '../search/compartment.js'
+import { fetchIncludes } from '../search/includes.js'
+import { encodeCursor, parseSearch } from '../search/parse.js'
+import type { FhirRequest, Handler, InteractionContext } from '../types.js'
+import { isResourceType, resourceTypes } from '../validation/index.js'
 
-export const search: Handler = async (req, ctx, { type }) => {
-  const { count, offset } = pageParams(req.query)
-  const { filters, unsupported } = parseCriteria(req.query)
+export const search: Handler = (req, ctx, { type }) => runSearch(req, ctx, [type!], type!)
+
+export const searchSystem: Handler = (req, ctx) => {
+  const types = (req.query._type ?? []).flatMap((v) => v.split(',')).filter((t) => t !== '')
+  for (const t of types) if (!isResourceType(t)) throw badRequest(`_type names an unknown resource type: ${t}`, '_type')
+  return runSearch(req, ctx, types.length ? types : resourceTypes(), '')
+}
+
+export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType }) => {
+  if (type !== 'Patient') throw notFound(`Compartment searches are supported for Patient, not ${type}`)
+  const condition = patientCompartment(compartmentType!, id!)
+  if (!condition) throw notFound(`${compartmentType} resources are not in the Patient compartment`)
+  return runSearch(req, ctx, [compartmentType!], `Patient/${id}/${compartmentType}`, condition)
+}
+
+async function runSearch(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, extra?: Condition) {
+  const parsed = parseSearch(types, req.query, ctx.baseUrl)
   const strict = /handling\s*=\s*strict/.test(req.headers.prefer ?? '')
-  if (unsupported.length && strict) {
-    throw badRequest(`Unknown or unsupported search parameter(s) for ${type}: ${unsupported.join(', ')}`)
+  if (parsed.ignored.length && strict) {
+    throw badRequest(`Unknown or unsupported search parameter(s): ${parsed.ignored.map((i) => `${i.name} (${i.reason})`).join('; ')}`)
   }
-  const [total, matches] = await Promise.all([
-    ctx.store.count(type!, filters),
-    count === 0 ? Promise.resolve([]) : ctx.store.find(type!, filters, count, offset),
-  ])
-  const applied = Object.fromEntries(Object.entries(req.query).filter(([k]) => !unsupported.includes(k)))
-  const entry: object[] = matches.map((m) => ({
-    fullUrl: `${ctx.baseUrl}/${m.resourceType}/${m.id}`,
-    resource: new RawJson(m.json!),
-    search: { mode: 'match' },
-  }))
-  if (unsupported.length) {
+  const q = parsed.query
+  if (extra) q.conditions.push(extra)
+  const countOnly = req.query._summary?.[0] === 'count'
+  const page = countOnly || q.count === 0 ? { matches: [], hasMore: true } : await ctx.store.search(q)
+  const versions = page.matches.map((m) => m.version)
+  let total: number | undefined
+  if (!q.cursor && !page.hasMore) total = versions.length // the whole result is on this page
+  else if (parsed.total !== 'none' || countOnly) total = await ctx.store.count(q)
+  const included = await fetchIncludes(ctx.store, versions, parsed.include, parsed.revinclude)
+
+  const entry: object[] = [...versions.map((v) => entryOf(v, 'match', ctx)), ...included.map((v) => entryOf(v, 'include', ctx))]
+  if (parsed.ignored.length) {
     entry.push({
-      resource: outcome(
-        unsupported.map((name) => issue('not-supported', `Search parameter "${name}" was not applied`, name, 'warning')),
-      ),
+      resource: outcome(parsed.ignored.map((i) => issue('not-supported', `Search parameter "${i.name}" was not applied: ${i.reason}`, i.name, 'warning'))),
       search: { mode: 'outcome' },
     })
   }
+  const url = (cursor?: string) => {
+    const params = new URLSearchParams()
+    for (const [k, vs] of Object.entries(parsed.applied)) for (const v of vs) params.append(k, v)
+    if (cursor) params.set('_cursor', cursor)
+    const qs = params.toString()
+    return `${ctx.baseUrl}${path ? '/' + path : ''}${qs ? '?' + qs : ''}`
+  }
+  const link = [{ relation: 'self', url: url(req.query._cursor?.[0]) }]
+  const first = page.matches[0]
+  const last = page.matches[page.matches.length - 1]
+  const backwards = q.cursor?.backwards ?? false
+  if (last && (backwards || page.hasMore)) link.push({ relation: 'next', url: url(encodeCursor({ values: last.keys, backwards: false })) })
+  if (first && q.cursor && (!backwards || page.hasMore)) {
+    link.push({ relation: 'previous', url: url(encodeCursor({ values: first.keys, backwards: true })) })
+  }
+  if (q.cursor) link.push({ relation: 'first', url: url() })
   return {
     status: 200,
-    body: {
-      resourceType: 'Bundle',
-      type: 'searchset',
-      total,
-      link: pageLinks(ctx.baseUrl, type!, applied, offset, count, total),
-      entry,
-    },
+    body: { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link, entry },
   }
+}
+
+function entryOf(v: StoredVersion, mode: 'match' | 'include', ctx: InteractionContext) {
+  return { fullUrl: `${ctx.baseUrl}/${v.resourceType}/${v.id}`, resource: new RawJson(v.json!), search: { mode } }
 }

@@ -74,7 +74,7 @@ async function resolveIdentity(plan: Planned, tx: ResourceStore, ctx: Interactio
   switch (route.interaction) {
     case 'create': {
       if (request.headers.ifNoneExist) {
-        const { matches } = await findConditional(tx, type, request.headers.ifNoneExist, { guard: true })
+        const { matches } = await findConditional(tx, type, request.headers.ifNoneExist, { guard: true, baseUrl: ctx.baseUrl })
         if (matches.length > 1) throw preconditionFailed(`ifNoneExist criteria match more than one ${type}`)
         if (matches.length === 1) {
           plan.existing = versionResponse(200, matches[0], ctx.baseUrl, matches[0].json!, true)
@@ -97,7 +97,7 @@ async function resolveIdentity(plan: Planned, tx: ResourceStore, ctx: Interactio
     case 'conditional-delete':
     case 'conditional-patch': {
       const guard = route.interaction === 'conditional-update'
-      const { matches } = await findConditional(tx, type, request.query, { guard })
+      const { matches } = await findConditional(tx, type, request.query, { guard, baseUrl: ctx.baseUrl })
       if (matches.length > 1) throw preconditionFailed(`Conditional criteria in request.url match more than one ${type}`)
       if (matches.length === 1) plan.target = `${type}/${matches[0].id}`
       else if (route.interaction === 'conditional-update') plan.target = `${type}/${resource?.id ?? randomUUID()}`
@@ -136,7 +136,7 @@ async function rewriteReferences(resource: Resource, fullUrls: Map<string, strin
     } else {
       const conditional = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(target.startsWith(baseUrl + '/') ? target.slice(baseUrl.length + 1) : target)
       if (conditional) {
-        const { matches } = await findConditional(tx, conditional[1], conditional[2])
+        const { matches } = await findConditional(tx, conditional[1], conditional[2], { baseUrl })
         if (matches.length !== 1) {
           throw preconditionFailed(
             `Conditional reference ${ref.value} matches ${matches.length === 0 ? 'no' : 'more than one'} ${conditional[1]}`,

@@ -56,7 +56,7 @@ export async function conditionalUpdateResource(
   const type = resource.resourceType
   return ctx.store.transaction(async (tx) => {
     const txCtx = { ...ctx, store: tx }
-    const { matches } = await findConditional(tx, type, criteria, { guard: true })
+    const { matches } = await findConditional(tx, type, criteria, { guard: true, baseUrl: ctx.baseUrl })
     if (matches.length > 1) throw preconditionFailed(`Conditional update criteria match more than one ${type}`)
     if (matches.length === 1) {
       const match = matches[0]

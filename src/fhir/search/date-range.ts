@@ -1,0 +1,42 @@
+// FHIR date, dateTime and instant values as half-open instant ranges [low, high): a value stands
+// for the whole interval its precision implies (search.html#date: "2013-01" is all of January).
+// Values without a time zone are taken as UTC.
+
+export interface InstantRange {
+  low: string
+  high: string
+}
+
+const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/
+
+/** The range a FHIR date/dateTime/instant denotes; undefined if the text is not one. */
+export function dateRange(text: string): InstantRange | undefined {
+  const m = DATE.exec(text)
+  if (!m) return undefined
+  const [, y, mo, d, h, mi, s, frac, tz] = m
+  const year = Number(y)
+  const month = mo ? Number(mo) - 1 : 0
+  const day = d ? Number(d) : 1
+  if (month > 11 || day < 1 || new Date(Date.UTC(2000, month, day)).getUTCDate() !== day) return undefined
+  if (d && month === 1 && day === 29 && !isLeapYear(year)) return undefined
+  const offsetMinutes = tz && tz !== 'Z' ? (tz[0] === '-' ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) : 0
+  const start = Date.UTC(year, month, day, h ? Number(h) : 0, mi ? Number(mi) : 0, s ? Number(s) : 0) - offsetMinutes * 60_000
+  const fractionMs = frac ? Math.floor(Number(frac) * 1000) : 0
+  const low = new Date(start + fractionMs)
+  // Date.UTC maps years 0-99 to 1900-1999; FHIR years are literal.
+  if (year < 100) low.setUTCFullYear(low.getUTCFullYear() - 1900)
+  const high = new Date(low.getTime())
+  if (!mo) high.setUTCFullYear(high.getUTCFullYear() + 1)
+  else if (!d) high.setUTCMonth(high.getUTCMonth() + 1)
+  else if (!h) high.setUTCDate(high.getUTCDate() + 1)
+  else if (!s) high.setUTCMinutes(high.getUTCMinutes() + 1)
+  else if (!frac) high.setUTCSeconds(high.getUTCSeconds() + 1)
+  else high.setTime(high.getTime() + Math.max(1, 10 ** (3 - Math.min(3, frac.length - 1))))
+  if (Number.isNaN(low.getTime()) || Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(s ?? 0) > 60) return undefined
+  return { low: low.toISOString(), high: high.toISOString() }
+}
+
+const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+
+export const OPEN_LOW = '-infinity'
+export const OPEN_HIGH = 'infinity'

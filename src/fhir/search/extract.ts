@@ -1,0 +1,179 @@
+// Computes a resource's search index rows: every search parameter of its type, evaluated with
+// @medplum/core's FHIRPath, each value reduced to what its parameter type compares
+// (search.html#ptypes). Composite and special parameters are not indexed.
+import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core'
+import type { Resource } from '@medplum/fhirtypes'
+import type { SearchIndexRows } from '../../store/types.js'
+import { dateRange, OPEN_HIGH, OPEN_LOW } from './date-range.js'
+import { foldText } from './normalize.js'
+import { searchParamsFor, TABLE_PARAMS, type SearchParam } from './parameters.js'
+import { referenceKey } from './references.js'
+
+type Json = Record<string, any>
+
+export function extractIndex(resource: Resource, baseUrl: string): SearchIndexRows {
+  const rows: SearchIndexRows = { strings: [], tokens: [], dates: [], numbers: [], quantities: [], references: [], uris: [] }
+  let typed: TypedValue[] | undefined
+  const input = () => (typed ??= [toTypedValue(resource)])
+  for (const param of searchParamsFor(resource.resourceType).values()) {
+    if (!param.parsed || TABLE_PARAMS.has(param.code)) continue
+    if (param.type === 'composite' || param.type === 'special') continue
+    let values: TypedValue[]
+    try {
+      values = param.fast ? param.fast(resource as unknown as Record<string, unknown>) : evalFhirPathTyped(param.parsed, input())
+    } catch {
+      continue // an expression that cannot apply to this instance indexes nothing
+    }
+    for (const tv of values) addValue(rows, param, tv, baseUrl)
+  }
+  return dedupe(rows)
+}
+
+function addValue(rows: SearchIndexRows, param: SearchParam, tv: TypedValue, baseUrl: string) {
+  const { code } = param
+  const v = tv.value as any
+  if (v === undefined || v === null) return
+  switch (param.type) {
+    case 'string':
+      for (const s of stringsOf(tv.type, v)) rows.strings.push([code, foldText(s), s])
+      return
+    case 'token':
+      return addTokens(rows, code, tv.type, v)
+    case 'date':
+      return addDates(rows, code, tv.type, v)
+    case 'number': {
+      const r = numberRange(tv.type, v)
+      if (r) rows.numbers.push([code, r[0], r[1]])
+      return
+    }
+    case 'quantity':
+      return addQuantity(rows, code, tv.type, v)
+    case 'reference':
+      return addReference(rows, code, tv.type, v, baseUrl)
+    case 'uri':
+      if (typeof v === 'string') rows.uris.push([code, v])
+      return
+  }
+}
+
+function stringsOf(type: string, v: any): string[] {
+  if (typeof v === 'string') return [v]
+  if (typeof v !== 'object') return [String(v)]
+  if (type === 'HumanName') return [v.text, v.family, ...(v.given ?? []), ...(v.prefix ?? []), ...(v.suffix ?? [])].filter(isText)
+  if (type === 'Address') {
+    return [v.text, ...(v.line ?? []), v.city, v.district, v.state, v.postalCode, v.country].filter(isText)
+  }
+  return []
+}
+
+const isText = (s: unknown): s is string => typeof s === 'string' && s.length > 0
+
+function addTokens(rows: SearchIndexRows, code: string, type: string, v: any) {
+  const push = (system: unknown, value: unknown, text?: unknown) =>
+    rows.tokens.push([code, isText(system) ? system : null, isText(value) ? value : null, isText(text) ? foldText(text) : null])
+  switch (type) {
+    case 'Coding':
+      return push(v.system, v.code, v.display)
+    case 'CodeableConcept':
+      for (const c of (v.coding ?? []) as Json[]) push(c.system, c.code, c.display)
+      if (isText(v.text)) push(null, null, v.text)
+      return
+    case 'Identifier':
+      push(v.system, v.value, v.type?.text)
+      // :of-type (search.html#token): identifier type coding and value, kept as "typecode|value"
+      for (const c of (v.type?.coding ?? []) as Json[]) {
+        if (isText(c.code) && isText(v.value)) rows.tokens.push([`${code}:of-type`, isText(c.system) ? c.system : null, `${c.code}|${v.value}`, null])
+      }
+      return
+    case 'ContactPoint':
+      return push(null, v.value)
+    case 'boolean':
+      return push(null, String(v))
+    default:
+      if (typeof v === 'string' || typeof v === 'number') push(null, String(v))
+  }
+}
+
+function addDates(rows: SearchIndexRows, code: string, type: string, v: any) {
+  if (typeof v === 'string') {
+    const r = dateRange(v)
+    if (r) rows.dates.push([code, r.low, r.high])
+    return
+  }
+  if (type === 'Period') {
+    const start = isText(v.start) ? dateRange(v.start)?.low : undefined
+    const end = isText(v.end) ? dateRange(v.end)?.high : undefined
+    if (start || end) rows.dates.push([code, start ?? OPEN_LOW, end ?? OPEN_HIGH])
+    return
+  }
+  if (type === 'Timing') {
+    for (const e of (v.event ?? []) as string[]) addDates(rows, code, 'dateTime', e)
+    const bounds = v.repeat?.boundsPeriod
+    if (bounds) addDates(rows, code, 'Period', bounds)
+  }
+}
+
+function numberRange(type: string, v: any): [string, string] | undefined {
+  if (typeof v === 'number') return [String(v), String(v)]
+  if (type === 'Range') {
+    const low = v.low?.value
+    const high = v.high?.value
+    if (low === undefined && high === undefined) return undefined
+    return [low === undefined ? '-Infinity' : String(low), high === undefined ? 'Infinity' : String(high)]
+  }
+  return undefined
+}
+
+const QUANTITY_TYPES = new Set(['Quantity', 'SimpleQuantity', 'Age', 'Duration', 'Distance', 'Count', 'MoneyQuantity'])
+
+function addQuantity(rows: SearchIndexRows, code: string, type: string, v: any) {
+  if (QUANTITY_TYPES.has(type) && typeof v.value === 'number') {
+    rows.quantities.push([code, v.system ?? null, v.code ?? v.unit ?? null, String(v.value), String(v.value)])
+  } else if (type === 'Money' && typeof v.value === 'number') {
+    rows.quantities.push([code, 'urn:iso:std:iso:4217', v.currency ?? null, String(v.value), String(v.value)])
+  } else if (type === 'Range') {
+    const r = numberRange(type, v)
+    const unit = v.low ?? v.high ?? {}
+    if (r) rows.quantities.push([code, unit.system ?? null, unit.code ?? unit.unit ?? null, r[0], r[1]])
+  } else if (typeof v === 'number') {
+    rows.quantities.push([code, null, null, String(v), String(v)])
+  }
+}
+
+function addReference(rows: SearchIndexRows, code: string, type: string, v: any, baseUrl: string) {
+  if (typeof v === 'string') {
+    // canonical or uri elements searched as references
+    const key = referenceKey(v, baseUrl)
+    if (key) rows.references.push([code, key.type, key.id, key.url])
+    return
+  }
+  if (type !== 'Reference' || typeof v !== 'object') return
+  if (isText(v.reference)) {
+    const key = referenceKey(v.reference, baseUrl)
+    if (key) rows.references.push([code, key.type, key.id, key.url])
+  }
+  // :identifier (search.html#reference): logical references by identifier
+  if (v.identifier) rows.tokens.push([`${code}:identifier`, v.identifier.system ?? null, v.identifier.value ?? null, null])
+}
+
+function dedupe(rows: SearchIndexRows): SearchIndexRows {
+  const unique = <T extends unknown[]>(list: T[]): T[] => {
+    if (list.length < 2) return list
+    const seen = new Set<string>()
+    return list.filter((r) => {
+      const k = JSON.stringify(r)
+      if (seen.has(k)) return false
+      seen.add(k)
+      return true
+    })
+  }
+  return {
+    strings: unique(rows.strings),
+    tokens: unique(rows.tokens),
+    dates: unique(rows.dates),
+    numbers: unique(rows.numbers),
+    quantities: unique(rows.quantities),
+    references: unique(rows.references),
+    uris: unique(rows.uris),
+  }
+}

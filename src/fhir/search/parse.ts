@@ -1,0 +1,240 @@
+// Search parameters of a request → the store's conditions (search.html). Handles modifiers,
+// chains (subject:Patient.name=x), reverse chains (_has:Observation:patient:code=x), _sort,
+// _include/_revinclude, _total and the paging cursor. Unknown parameters are collected, not
+// thrown: the caller warns about them or, under Prefer: handling=strict, refuses the search.
+import { badRequest } from '../../errors.js'
+import type { Condition, Cursor, IndexTable, SearchQuery, SortKey } from '../../store/search-types.js'
+import { pageParams } from '../paging.js'
+import { isResourceType } from '../validation/index.js'
+import { foldText } from './normalize.js'
+import { searchParam, type SearchParam } from './parameters.js'
+import { dateValue, numberValue, quantityValue, referenceValue, splitBar, splitOr, tokenValue, unescapeValue } from './values.js'
+
+/** Parameters that shape the result rather than filter it (search.html#2.21.1.1). */
+export const RESULT_PARAMETERS = new Set([
+  '_count', '_sort', '_summary', '_elements', '_total', '_include', '_revinclude', '_contained', '_containedType',
+  '_format', '_pretty', '_cursor', '_include:iterate', '_revinclude:iterate', '_include:recurse', '_revinclude:recurse', '_type',
+])
+
+export interface IncludeSpec {
+  sourceType: string
+  param: string
+  targetType?: string
+  iterate: boolean
+}
+
+export interface ParsedSearch {
+  query: SearchQuery
+  total: 'none' | 'estimate' | 'accurate'
+  include: IncludeSpec[]
+  revinclude: IncludeSpec[]
+  /** parameters that were not applied, with why */
+  ignored: { name: string; reason: string }[]
+  /** the parameters that were applied, for the self link */
+  applied: Record<string, string[]>
+}
+
+class Unknown extends Error {}
+
+export function parseSearch(types: string[], query: Record<string, string[]>, baseUrl: string): ParsedSearch {
+  const conditions: Condition[] = []
+  const ignored: ParsedSearch['ignored'] = []
+  const applied: Record<string, string[]> = {}
+  for (const [key, values] of Object.entries(query)) {
+    if (RESULT_PARAMETERS.has(key)) {
+      if (key !== '_cursor') applied[key] = values
+      continue
+    }
+    try {
+      // With several types (system search) the parameter must mean the same on each.
+      for (const value of values) conditions.push(types.map((t) => parseKey(t, key, value, baseUrl))[0])
+      applied[key] = values
+    } catch (err) {
+      if (err instanceof Unknown) ignored.push({ name: key, reason: err.message })
+      else throw err
+    }
+  }
+  const sort = parseSort(types, query._sort?.[0])
+  const { count } = pageParams(query)
+  return {
+    query: { types, conditions, sort, count, cursor: parseCursor(query._cursor?.[0], sort.length + 1) },
+    total: parseTotal(query._total?.[0]),
+    include: parseIncludes(query, '_include'),
+    revinclude: parseIncludes(query, '_revinclude'),
+    ignored,
+    applied,
+  }
+}
+
+/** One query parameter (name[:modifier], a chain, or _has) with one value (OR by commas). */
+function parseKey(type: string, key: string, value: string, baseUrl: string): Condition {
+  if (key.startsWith('_has:')) return parseHas(type, key, value, baseUrl)
+  const dot = key.indexOf('.')
+  if (dot > 0) return parseChain(type, key.slice(0, dot), key.slice(dot + 1), value, baseUrl)
+  const colon = key.indexOf(':')
+  const code = colon < 0 ? key : key.slice(0, colon)
+  const modifier = colon < 0 ? undefined : key.slice(colon + 1)
+  const param = searchParam(type, code)
+  if (!param) throw new Unknown(`${type} has no search parameter "${code}"`)
+  return valueCondition(param, modifier, value, baseUrl, key)
+}
+
+function parseChain(type: string, head: string, rest: string, value: string, baseUrl: string): Condition {
+  const [code, typeModifier] = head.split(':')
+  const param = searchParam(type, code)
+  if (!param) throw new Unknown(`${type} has no search parameter "${code}"`)
+  if (param.type !== 'reference') throw badRequest(`Cannot chain through ${code}: it is not a reference parameter`, head)
+  if (typeModifier && !isResourceType(typeModifier)) throw badRequest(`Unknown resource type in chain: ${typeModifier}`, head)
+  const candidates = typeModifier ? [typeModifier] : param.targets
+  const nextCode = rest.split(/[.:]/)[0]
+  const targets = candidates
+    .filter((t) => nextCode.startsWith('_has') || searchParam(t, nextCode))
+    .map((t) => ({ type: t, condition: parseKey(t, rest, value, baseUrl) }))
+  if (targets.length === 0) throw new Unknown(`None of the types ${code} refers to has a search parameter "${nextCode}"`)
+  return { kind: 'chain', param: code, targets }
+}
+
+function parseHas(type: string, key: string, value: string, baseUrl: string): Condition {
+  // _has:Observation:patient:code=x — Observations whose patient is this resource and whose code is x
+  const parts = key.split(':')
+  const [, sourceType, refCode] = parts
+  const rest = parts.slice(3).join(':')
+  if (!sourceType || !refCode || !rest) throw badRequest(`Invalid _has parameter "${key}" (expected _has:Type:reference:parameter)`, key)
+  if (!isResourceType(sourceType)) throw badRequest(`Unknown resource type in _has: ${sourceType}`, key)
+  const ref = searchParam(sourceType, refCode)
+  if (!ref || ref.type !== 'reference') throw badRequest(`${sourceType} has no reference search parameter "${refCode}"`, key)
+  if (ref.targets.length && !ref.targets.includes(type)) {
+    throw badRequest(`${sourceType}.${refCode} cannot refer to a ${type}`, key)
+  }
+  return { kind: 'has', sourceType, param: refCode, condition: parseKey(sourceType, rest, value, baseUrl) }
+}
+
+const TABLE_OF: Partial<Record<SearchParam['type'], IndexTable>> = {
+  string: 'string', token: 'token', date: 'date', number: 'number', quantity: 'quantity', reference: 'reference', uri: 'uri',
+}
+
+const MODIFIERS: Record<string, Set<string>> = {
+  string: new Set(['exact', 'contains', 'missing']),
+  token: new Set(['not', 'text', 'of-type', 'missing']),
+  date: new Set(['missing']),
+  number: new Set(['missing']),
+  quantity: new Set(['missing']),
+  reference: new Set(['identifier', 'missing']),
+  uri: new Set(['below', 'above', 'missing']),
+}
+
+function valueCondition(param: SearchParam, modifier: string | undefined, raw: string, baseUrl: string, key: string): Condition {
+  const { code } = param
+  const ors = splitOr(raw)
+  if (code === '_id') {
+    if (modifier) throw badRequest(`Unsupported modifier :${modifier} on _id`, key)
+    return { kind: 'id', ids: ors.map(unescapeValue) }
+  }
+  if (code === '_lastUpdated') {
+    if (modifier) throw badRequest(`Unsupported modifier :${modifier} on _lastUpdated`, key)
+    return { kind: 'lastUpdated', values: ors.map((v) => dateValue(v, code)) }
+  }
+  const table = TABLE_OF[param.type]
+  if (!table) throw new Unknown(`${param.type} search parameter "${code}" is not supported`)
+  const isTypeModifier = param.type === 'reference' && modifier !== undefined && isResourceType(modifier)
+  if (modifier !== undefined && !isTypeModifier && !MODIFIERS[param.type]?.has(modifier)) {
+    throw badRequest(`Unknown or unsupported modifier :${modifier} for ${param.type} parameter ${code}`, key)
+  }
+  if (modifier === 'missing') {
+    if (raw !== 'true' && raw !== 'false') throw badRequest(`${key} must be true or false`, key)
+    return { kind: 'missing', table, param: code, missing: raw === 'true' }
+  }
+  switch (param.type) {
+    case 'string': {
+      const mode = modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : 'start'
+      const values = ors.map(unescapeValue).map((v) => (mode === 'exact' ? v : foldText(v)))
+      return { kind: 'string', param: code, mode, values }
+    }
+    case 'token':
+      if (modifier === 'text') return { kind: 'tokenText', param: code, values: ors.map((v) => foldText(unescapeValue(v))) }
+      if (modifier === 'of-type') {
+        const values = ors.map((v) => {
+          const parts = splitBar(v)
+          if (parts.length !== 3 || !parts[1] || !parts[2]) {
+            throw badRequest(`${key} needs system|code|value, got ${JSON.stringify(v)}`, key)
+          }
+          return { system: parts[0] || null, code: `${parts[1]}|${parts[2]}` }
+        })
+        return { kind: 'token', param: `${code}:of-type`, values }
+      }
+      return { kind: 'token', param: code, values: ors.map((v) => tokenValue(v, code)), not: modifier === 'not' }
+    case 'date':
+      return { kind: 'date', param: code, values: ors.map((v) => dateValue(v, code)) }
+    case 'number':
+      return { kind: 'number', param: code, values: ors.map((v) => numberValue(v, code)) }
+    case 'quantity':
+      return { kind: 'quantity', param: code, values: ors.map((v) => quantityValue(v, code)) }
+    case 'reference':
+      if (modifier === 'identifier') return { kind: 'token', param: `${code}:identifier`, values: ors.map((v) => tokenValue(v, key)) }
+      return { kind: 'reference', param: code, values: ors.map((v) => referenceValue(v, baseUrl, isTypeModifier ? modifier : undefined, code)) }
+    case 'uri': {
+      const mode = modifier === 'below' ? 'below' : modifier === 'above' ? 'above' : 'eq'
+      return { kind: 'uri', param: code, mode, values: ors.map(unescapeValue) }
+    }
+  }
+  throw new Unknown(`${param.type} search parameter "${code}" is not supported`)
+}
+
+function parseSort(types: string[], raw: string | undefined): SortKey[] {
+  if (!raw) return []
+  return raw.split(',').map((item) => {
+    const descending = item.startsWith('-')
+    const code = descending ? item.slice(1) : item
+    if (code === '_id') return { table: 'id', descending }
+    if (code === '_lastUpdated') return { table: 'lastUpdated', descending }
+    const param = types.length === 1 ? searchParam(types[0], code) : undefined
+    const table = param && TABLE_OF[param.type]
+    if (!param || !table) throw badRequest(`Cannot sort ${types.join(',')} by "${code}"`, '_sort')
+    return { table, param: code, descending }
+  })
+}
+
+function parseTotal(raw: string | undefined): ParsedSearch['total'] {
+  if (raw === undefined) return 'accurate'
+  if (raw === 'none' || raw === 'estimate' || raw === 'accurate') return raw
+  throw badRequest(`_total must be none, estimate or accurate, got ${JSON.stringify(raw)}`, '_total')
+}
+
+function parseIncludes(query: Record<string, string[]>, name: '_include' | '_revinclude'): IncludeSpec[] {
+  const specs: IncludeSpec[] = []
+  const add = (values: string[] | undefined, iterate: boolean) => {
+    for (const value of values ?? []) {
+      const [sourceType, param, targetType] = value.split(':')
+      if (!sourceType || !param || !isResourceType(sourceType) || (targetType && !isResourceType(targetType))) {
+        throw badRequest(`${name} must be SourceType:parameter[:TargetType], got ${JSON.stringify(value)}`, name)
+      }
+      if (searchParam(sourceType, param)?.type !== 'reference') {
+        throw badRequest(`${sourceType} has no reference search parameter "${param}" for ${name}`, name)
+      }
+      specs.push({ sourceType, param, targetType, iterate })
+    }
+  }
+  add(query[name], false)
+  add(query[`${name}:iterate`], true)
+  add(query[`${name}:recurse`], true)
+  return specs
+}
+
+/** Cursors are opaque to clients: base64url JSON of the sort key values after which to go on. */
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify({ v: cursor.values, b: cursor.backwards ? 1 : 0 })).toString('base64url')
+}
+
+function parseCursor(raw: string | undefined, keyCount: number): Cursor | undefined {
+  if (raw === undefined) return undefined
+  try {
+    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'))
+    const values = parsed.v
+    if (Array.isArray(values) && values.length === keyCount && values.every((v) => v === null || typeof v === 'string')) {
+      return { values, backwards: parsed.b === 1 }
+    }
+  } catch {
+    // fall through
+  }
+  throw badRequest('_cursor is not a cursor this search produced (use the Bundle links as given)', '_cursor')
+}

@@ -1,0 +1,81 @@
+-- Search index (search.html): one row per (resource, search parameter, value), for current,
+-- not deleted versions only. Rows are written in the same statement as the version they
+-- describe, so the index never disagrees with the data. Ranges are half-open [low, high).
+-- Each table has a value index for filtering and a (resource_type, id, param) index for
+-- replacing a resource's rows, sorting and _include.
+
+CREATE TABLE search_string (
+  resource_type text NOT NULL,
+  id            text NOT NULL,
+  param         text NOT NULL,
+  value         text NOT NULL,  -- lower case, accents removed
+  exact         text NOT NULL   -- as written, for :exact
+);
+CREATE INDEX search_string_value ON search_string (resource_type, param, value text_pattern_ops);
+CREATE INDEX search_string_resource ON search_string (resource_type, id, param);
+
+CREATE TABLE search_token (
+  resource_type text NOT NULL,
+  id            text NOT NULL,
+  param         text NOT NULL,
+  system        text,
+  code          text,
+  text          text            -- display / text, lower case without accents, for :text
+);
+CREATE INDEX search_token_value ON search_token (resource_type, param, code, system);
+CREATE INDEX search_token_resource ON search_token (resource_type, id, param);
+
+CREATE TABLE search_date (
+  resource_type text        NOT NULL,
+  id            text        NOT NULL,
+  param         text        NOT NULL,
+  low           timestamptz NOT NULL,
+  high          timestamptz NOT NULL
+);
+CREATE INDEX search_date_low ON search_date (resource_type, param, low);
+CREATE INDEX search_date_high ON search_date (resource_type, param, high);
+CREATE INDEX search_date_resource ON search_date (resource_type, id, param);
+
+CREATE TABLE search_number (
+  resource_type text    NOT NULL,
+  id            text    NOT NULL,
+  param         text    NOT NULL,
+  low           numeric NOT NULL,
+  high          numeric NOT NULL
+);
+CREATE INDEX search_number_value ON search_number (resource_type, param, low);
+CREATE INDEX search_number_resource ON search_number (resource_type, id, param);
+
+CREATE TABLE search_quantity (
+  resource_type text    NOT NULL,
+  id            text    NOT NULL,
+  param         text    NOT NULL,
+  system        text,
+  code          text,
+  low           numeric NOT NULL,
+  high          numeric NOT NULL
+);
+CREATE INDEX search_quantity_value ON search_quantity (resource_type, param, code, low);
+CREATE INDEX search_quantity_resource ON search_quantity (resource_type, id, param);
+
+CREATE TABLE search_reference (
+  resource_type text NOT NULL,
+  id            text NOT NULL,
+  param         text NOT NULL,
+  target_type   text,           -- local references: type and id
+  target_id     text,
+  url           text            -- absolute, urn: and canonical references
+);
+CREATE INDEX search_reference_target ON search_reference (resource_type, param, target_id, target_type);
+CREATE INDEX search_reference_reverse ON search_reference (target_id, target_type, resource_type, param);
+CREATE INDEX search_reference_url ON search_reference (resource_type, param, url) WHERE url IS NOT NULL;
+CREATE INDEX search_reference_resource ON search_reference (resource_type, id, param);
+
+CREATE TABLE search_uri (
+  resource_type text NOT NULL,
+  id            text NOT NULL,
+  param         text NOT NULL,
+  value         text NOT NULL
+);
+CREATE INDEX search_uri_value ON search_uri (resource_type, param, value);
+CREATE INDEX search_uri_resource ON search_uri (resource_type, id, param);

@@ -1,0 +1,26 @@
+// Column lists and row mapping shared by the store's queries.
+import type { StoredVersion } from './types.js'
+
+/** Body text with resourceType first (jsonb keeps keys in its own order), without re-parsing. */
+export function bodySql(alias = ''): string {
+  const a = alias ? `${alias}.` : ''
+  return `CASE WHEN ${a}content IS NULL THEN NULL
+  ELSE '{"resourceType":' || to_json(${a}resource_type)::text || ',' || substr((${a}content - 'resourceType')::text, 2) END`
+}
+
+/** The current-version columns toVersion reads, optionally qualified by a table alias. */
+export function currentColumns(alias = ''): string {
+  const a = alias ? `${alias}.` : ''
+  return `${a}resource_type, ${a}id, ${a}version_id::text AS version_id, ${a}last_updated, ${a}deleted,
+  CASE WHEN ${a}deleted THEN 'DELETE' ELSE 'PUT' END AS method, ${bodySql(alias)} AS json`
+}
+
+export const toVersion = (row: any): StoredVersion => ({
+  resourceType: row.resource_type,
+  id: row.id,
+  versionId: row.version_id,
+  lastUpdated: (row.last_updated as Date).toISOString(),
+  deleted: row.deleted,
+  method: row.method,
+  json: row.json,
+})

@@ -1,0 +1,208 @@
+// Search conditions → parameterised SQL over the index tables. Every value is a bind
+// parameter; only table and column names chosen here appear in the text.
+import type { Condition, Cursor, IndexTable, RangeValue, SortKey } from './search-types.js'
+
+export class SqlParams {
+  readonly values: unknown[] = []
+  private aliasCount = 0
+  add(value: unknown, cast?: string): string {
+    this.values.push(value)
+    return cast ? `$${this.values.length}::${cast}` : `$${this.values.length}`
+  }
+  alias(prefix: string): string {
+    return `${prefix}${++this.aliasCount}`
+  }
+}
+
+const TABLE: Record<IndexTable, string> = {
+  string: 'search_string',
+  token: 'search_token',
+  date: 'search_date',
+  number: 'search_number',
+  quantity: 'search_quantity',
+  reference: 'search_reference',
+  uri: 'search_uri',
+}
+
+/** LIKE pattern text with its wildcards escaped (the default escape character is \). */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c)
+
+/**
+ * SQL true when the resource (typeSql, idSql) meets `c`. `row` names the resource table alias
+ * when the caller has one (for _lastUpdated).
+ */
+export function conditionSql(c: Condition, typeSql: string, idSql: string, p: SqlParams, row?: string): string {
+  switch (c.kind) {
+    case 'id':
+      return `${idSql} = ANY(${p.add(c.ids, 'text[]')})`
+    case 'lastUpdated': {
+      const col = row ? `${row}.last_updated` : undefined
+      const ors = c.values.map((v) => rangeSql(v, col ?? 'lu.last_updated', col ?? 'lu.last_updated', p, 'timestamptz', true))
+      if (col) return `(${ors.join(' OR ')})`
+      return `EXISTS (SELECT 1 FROM resource lu WHERE lu.resource_type = ${typeSql} AND lu.id = ${idSql} AND (${ors.join(' OR ')}))`
+    }
+    case 'missing': {
+      const x = p.alias('m')
+      const exists = `EXISTS (SELECT 1 FROM ${TABLE[c.table]} ${x} WHERE ${x}.resource_type = ${typeSql} AND ${x}.id = ${idSql} AND ${x}.param = ${p.add(c.param)})`
+      return c.missing ? `NOT ${exists}` : exists
+    }
+    case 'chain': {
+      const x = p.alias('c')
+      const ors = c.targets.map(({ type, condition }) => {
+        const t = p.add(type)
+        return `(${x}.target_type = ${t} AND ${conditionSql(condition, t, `${x}.target_id`, p)})`
+      })
+      return `EXISTS (SELECT 1 FROM search_reference ${x} WHERE ${x}.resource_type = ${typeSql} AND ${x}.id = ${idSql}
+        AND ${x}.param = ${p.add(c.param)} AND (${ors.join(' OR ')}))`
+    }
+    case 'has': {
+      const x = p.alias('h')
+      const source = p.add(c.sourceType)
+      return `EXISTS (SELECT 1 FROM search_reference ${x} WHERE ${x}.target_id = ${idSql} AND ${x}.target_type = ${typeSql}
+        AND ${x}.resource_type = ${source} AND ${x}.param = ${p.add(c.param)}
+        AND ${conditionSql(c.condition, source, `${x}.id`, p)})`
+    }
+    case 'or':
+      return `(${c.conditions.map((inner) => conditionSql(inner, typeSql, idSql, p, row)).join(' OR ')})`
+    default: {
+      const { table, match, negate } = valueMatch(c, p)
+      const x = p.alias('v')
+      const exists = `EXISTS (SELECT 1 FROM ${TABLE[table]} ${x} WHERE ${x}.resource_type = ${typeSql} AND ${x}.id = ${idSql}
+        AND ${x}.param = ${p.add(c.param)} AND (${match.replaceAll('x.', `${x}.`)}))`
+      return negate ? `NOT ${exists}` : exists
+    }
+  }
+}
+
+type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'or' }>
+
+/** The row predicate (over alias `x.`) for a value condition. */
+function valueMatch(c: ValueCondition, p: SqlParams): { table: IndexTable; match: string; negate?: boolean } {
+  switch (c.kind) {
+    case 'string': {
+      const ors = c.values.map((v) =>
+        c.mode === 'exact'
+          ? `x.exact = ${p.add(v)}`
+          : `x.value LIKE ${p.add(c.mode === 'start' ? likeEscape(v) + '%' : '%' + likeEscape(v) + '%')}`,
+      )
+      return { table: 'string', match: ors.join(' OR ') }
+    }
+    case 'token': {
+      const ors = c.values.map((t) => {
+        const parts: string[] = []
+        if (t.system === null) parts.push('x.system IS NULL')
+        else if (t.system !== undefined) parts.push(`x.system = ${p.add(t.system)}`)
+        if (t.code !== undefined) parts.push(`x.code = ${p.add(t.code)}`)
+        return `(${parts.join(' AND ') || 'true'})`
+      })
+      return { table: 'token', match: ors.join(' OR '), negate: c.not }
+    }
+    case 'tokenText':
+      return { table: 'token', match: c.values.map((v) => `x.text LIKE ${p.add('%' + likeEscape(v) + '%')}`).join(' OR ') }
+    case 'date':
+      return { table: 'date', match: c.values.map((v) => rangeSql(v, 'x.low', 'x.high', p, 'timestamptz', true)).join(' OR ') }
+    case 'number':
+      return { table: 'number', match: c.values.map((v) => rangeSql(v, 'x.low', 'x.high', p, 'numeric', false)).join(' OR ') }
+    case 'quantity': {
+      const ors = c.values.map((v) => {
+        const parts = [rangeSql(v, 'x.low', 'x.high', p, 'numeric', false)]
+        if (v.system) parts.push(`x.system = ${p.add(v.system)}`)
+        if (v.code) parts.push(`x.code = ${p.add(v.code)}`)
+        return `(${parts.join(' AND ')})`
+      })
+      return { table: 'quantity', match: ors.join(' OR ') }
+    }
+    case 'reference': {
+      const ors = c.values.map((r) => {
+        if (r.url !== undefined) return `x.url = ${p.add(r.url)}`
+        const parts = [`x.target_id = ${p.add(r.id)}`]
+        if (r.type) parts.push(`x.target_type = ${p.add(r.type)}`)
+        return `(${parts.join(' AND ')})`
+      })
+      return { table: 'reference', match: ors.join(' OR ') }
+    }
+    case 'uri': {
+      const ors = c.values.map((v) => {
+        if (c.mode === 'below') return `x.value LIKE ${p.add(likeEscape(v) + '%')}`
+        if (c.mode === 'above') return `${p.add(v)} LIKE replace(replace(replace(x.value, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'`
+        return `x.value = ${p.add(v)}`
+      })
+      return { table: 'uri', match: ors.join(' OR ') }
+    }
+  }
+}
+
+/**
+ * Prefix semantics of search.html#prefix. Dates compare ranges: the target [low, high) against
+ * the search value's range. Numbers compare the target against the search value's precision
+ * range for eq/ne/ap and against the exact value for the ordering prefixes.
+ */
+function rangeSql(v: RangeValue, low: string, high: string, p: SqlParams, cast: string, isDate: boolean): string {
+  if (!isDate && v.prefix !== 'eq' && v.prefix !== 'ne' && v.prefix !== 'ap') {
+    const e = p.add(v.exact ?? v.low, cast)
+    switch (v.prefix) {
+      case 'gt': return `${high} > ${e}`
+      case 'lt': return `${low} < ${e}`
+      case 'ge': return `${high} >= ${e}`
+      case 'le': return `${low} <= ${e}`
+      case 'sa': return `${low} > ${e}`
+      case 'eb': return `${high} < ${e}`
+    }
+  }
+  // Bind only what the SQL uses: an unused parameter has no type and PostgreSQL rejects it.
+  let sl: string | undefined
+  let sh: string | undefined
+  const searchLow = () => (sl ??= p.add(v.low, cast))
+  const searchHigh = () => (sh ??= p.add(v.high, cast))
+  const contained = () =>
+    isDate
+      ? `(${low} >= ${searchLow()} AND ${high} <= ${searchHigh()})`
+      : `(${low} >= ${searchLow()} AND ${high} < ${searchHigh()})`
+  switch (v.prefix) {
+    case 'eq': return contained()
+    case 'ne': return `NOT ${contained()}`
+    case 'gt': return `${high} > ${searchHigh()}`
+    case 'lt': return `${low} < ${searchLow()}`
+    case 'ge': return `(${high} > ${searchHigh()} OR ${contained()})`
+    case 'le': return `(${low} < ${searchLow()} OR ${contained()})`
+    case 'sa': return `${low} >= ${searchHigh()}`
+    case 'eb': return `${high} <= ${searchLow()}`
+    case 'ap': return `(${low} < ${searchHigh()} AND ${high} > ${searchLow()})` // the range is already widened
+  }
+  return 'false'
+}
+
+/** A sort key's SQL value for resource alias r, with a sentinel in place of "no value" so
+ *  resources without one sort last in either direction. */
+export function sortKeySql(k: SortKey, p: SqlParams): { expr: string; cast: string } {
+  if (k.table === 'id') return { expr: 'r.id', cast: 'text' }
+  if (k.table === 'lastUpdated') return { expr: 'r.last_updated', cast: 'timestamptz' }
+  const param = p.add(k.param)
+  const agg = k.descending ? 'max' : 'min'
+  const [column, cast, missing] = ((): [string, string, string] => {
+    switch (k.table) {
+      case 'string': return ['value', 'text', k.descending ? "''" : "chr(1114111)"]
+      case 'token': return ['code', 'text', k.descending ? "''" : "chr(1114111)"]
+      case 'uri': return ['value', 'text', k.descending ? "''" : "chr(1114111)"]
+      case 'reference': return ["coalesce(target_type || '/' || target_id, url)", 'text', k.descending ? "''" : "chr(1114111)"]
+      case 'date': return [k.descending ? 'high' : 'low', 'timestamptz', k.descending ? "'-infinity'::timestamptz" : "'infinity'::timestamptz"]
+      default: return [k.descending ? 'high' : 'low', 'numeric', k.descending ? "'-Infinity'::numeric" : "'Infinity'::numeric"]
+    }
+  })()
+  const expr = `coalesce((SELECT ${agg}(${column}) FROM ${TABLE[k.table]} s WHERE s.resource_type = r.resource_type
+    AND s.id = r.id AND s.param = ${param}), ${missing})`
+  return { expr, cast }
+}
+
+/** Keyset condition: rows strictly after (or before, walking back) the cursor in sort order. */
+export function keysetSql(keys: { expr: string; cast: string; descending: boolean }[], cursor: Cursor, p: SqlParams): string {
+  const ors: string[] = []
+  for (let i = 0; i < keys.length; i++) {
+    const eqs = keys.slice(0, i).map((k, j) => `${k.expr} = ${p.add(cursor.values[j], k.cast)}`)
+    const forward = keys[i].descending ? '<' : '>'
+    const op = cursor.backwards ? (forward === '<' ? '>' : '<') : forward
+    eqs.push(`${keys[i].expr} ${op} ${p.add(cursor.values[i], keys[i].cast)}`)
+    ors.push(`(${eqs.join(' AND ')})`)
+  }
+  return `(${ors.join(' OR ')})`
+}

@@ -1,0 +1,75 @@
+// The search the store runs: conditions over the index tables, already parsed and typed by the
+// FHIR layer (which knows the search parameters); the store only knows how to write SQL for them.
+
+export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap'
+
+/** A date or number search value: its prefix and the range its precision implies [low, high). */
+export interface RangeValue {
+  prefix: Prefix
+  low: string
+  high: string
+  /** numbers and quantities: the value as written (gt/lt/ge/le compare against it) */
+  exact?: string
+}
+
+export interface TokenMatch {
+  /** undefined: any system; null: no system ("|code") */
+  system?: string | null
+  code?: string
+}
+
+export interface ReferenceMatch {
+  type?: string
+  id?: string
+  url?: string
+}
+
+export type IndexTable = 'string' | 'token' | 'date' | 'number' | 'quantity' | 'reference' | 'uri'
+
+/** Each condition is an OR over its values; a search is the AND of its conditions. */
+export type Condition =
+  | { kind: 'id'; ids: string[] }
+  | { kind: 'lastUpdated'; values: RangeValue[] }
+  | { kind: 'string'; param: string; mode: 'start' | 'exact' | 'contains'; values: string[] }
+  | { kind: 'token'; param: string; values: TokenMatch[]; not?: boolean }
+  | { kind: 'tokenText'; param: string; values: string[] }
+  | { kind: 'date'; param: string; values: RangeValue[] }
+  | { kind: 'number'; param: string; values: RangeValue[] }
+  | { kind: 'quantity'; param: string; values: (RangeValue & { system?: string; code?: string })[] }
+  | { kind: 'reference'; param: string; values: ReferenceMatch[] }
+  | { kind: 'uri'; param: string; mode: 'eq' | 'below' | 'above'; values: string[] }
+  | { kind: 'missing'; table: IndexTable; param: string; missing: boolean }
+  /** chained parameter: a reference whose target (one of several types) meets the condition */
+  | { kind: 'chain'; param: string; targets: { type: string; condition: Condition }[] }
+  /** reverse chain (_has): some resource of sourceType refers here by param and meets the condition */
+  | { kind: 'has'; sourceType: string; param: string; condition: Condition }
+  | { kind: 'or'; conditions: Condition[] }
+
+export interface SortKey {
+  /** 'id' and 'lastUpdated' sort on the resource row; others on index rows of param */
+  table: IndexTable | 'id' | 'lastUpdated'
+  param?: string
+  descending: boolean
+}
+
+/** Position after (or before) a row in sort order: its sort key values, then its id. */
+export interface Cursor {
+  values: (string | null)[]
+  backwards: boolean
+}
+
+export interface SearchQuery {
+  types: string[]
+  conditions: Condition[]
+  sort: SortKey[]
+  count: number
+  cursor?: Cursor
+}
+
+export interface IncludeQuery {
+  /** the resources whose references are followed (or, reversed, referred to) */
+  from: { resourceType: string; id: string }[]
+  sourceType?: string
+  param?: string
+  targetType?: string
+}
