@@ -2,7 +2,7 @@
 import type pg from 'pg'
 import type { RequestContext } from './context.js'
 import { deleteIndexCtes, EMPTY_INDEX, insertIndexCtes } from './index-sql.js'
-import { countSql, includeSql, revIncludeSql, searchSql } from './pg-search.js'
+import { countSql, includeSql, leadsWithIndexKey, revIncludeSql, searchSql, type SearchPhase } from './pg-search.js'
 import { bodySql, currentColumns, toVersion } from './rows.js'
 import type { IncludeQuery, SearchQuery } from './search-types.js'
 import type { HistoryQuery, NewVersion, ResourceStore, SearchIndexRows, SearchPage, StoredVersion } from './types.js'
@@ -119,15 +119,32 @@ export class PgResourceStore implements ResourceStore {
   }
 
   async search(q: SearchQuery): Promise<SearchPage> {
-    const { text, values, keyCount } = searchSql(q)
-    const { rows } = await this.db.query(text, values)
-    const more = rows.length > q.count
-    if (more) rows.pop()
-    if (q.cursor?.backwards) rows.reverse()
-    return {
-      matches: rows.map((row) => ({ version: toVersion(row), keys: keyValues(row, keyCount) })),
-      hasMore: more,
+    const run = async (phase: SearchPhase, query: SearchQuery, backwards: boolean) => {
+      const { text, values, keyCount } = searchSql(query, phase, backwards)
+      const { rows } = await this.db.query(text, values)
+      return rows.map((row) => ({ version: toVersion(row), keys: keyValues(row, keyCount) }))
     }
+    const backwards = q.cursor?.backwards ?? false
+    let rows: SearchPage['matches']
+    if (!leadsWithIndexKey(q)) rows = await run('all', q, backwards)
+    else {
+      // Resources without the leading sort value come after all the others (search.html#sort).
+      const inMissing = q.cursor !== undefined && q.cursor.values[0] === null
+      const rest = (n: number) => q.count - n
+      if (!backwards) {
+        rows = inMissing ? [] : await run('valued', q, false)
+        if (rows.length <= q.count) {
+          rows.push(...(await run('missing', { ...q, cursor: inMissing ? q.cursor : undefined, count: rest(rows.length) }, false)))
+        }
+      } else if (inMissing) {
+        rows = await run('missing', q, true)
+        if (rows.length <= q.count) rows.push(...(await run('valued', { ...q, cursor: undefined, count: rest(rows.length) }, true)))
+      } else rows = await run('valued', q, true)
+    }
+    const more = rows.length > q.count
+    if (more) rows.length = q.count
+    if (backwards) rows.reverse()
+    return { matches: rows, hasMore: more }
   }
 
   async count(q: SearchQuery) {

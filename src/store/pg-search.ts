@@ -1,36 +1,71 @@
 // The SELECT statements behind search, count, _include and _revinclude.
 import { currentColumns } from './rows.js'
-import { conditionSql, keysetSql, sortKeySql, SqlParams } from './search-sql.js'
+import { conditionSql, keysetSql, leadJoinSql, sortKeySql, SqlParams } from './search-sql.js'
 import type { IncludeQuery, SearchQuery } from './search-types.js'
 
 function whereSql(q: SearchQuery, p: SqlParams): string {
-  const parts = [`r.resource_type = ANY(${p.add(q.types, 'text[]')})`, 'NOT r.deleted']
+  const parts = [
+    q.types.length === 1 ? `r.resource_type = ${p.add(q.types[0])}` : `r.resource_type = ANY(${p.add(q.types, 'text[]')})`,
+    'NOT r.deleted',
+  ]
   for (const c of q.conditions) parts.push(conditionSql(c, 'r.resource_type', 'r.id', p, 'r'))
   return parts.join('\n  AND ')
 }
 
-/** One page in sort order (the resource id breaks ties), one row more than asked for. */
-export function searchSql(q: SearchQuery) {
+/**
+ * Searches sorted by an index parameter run in two phases: resources with a value for the
+ * leading sort key ('valued'), then those without one ('missing', which sort last). Others
+ * run in one ('all').
+ */
+export type SearchPhase = 'all' | 'valued' | 'missing'
+
+export function leadsWithIndexKey(q: SearchQuery): boolean {
+  const lead = q.sort[0]
+  return lead !== undefined && lead.table !== 'id' && lead.table !== 'lastUpdated'
+}
+
+/**
+ * One page in sort order (the resource id breaks ties), one row more than asked for. Walking
+ * backwards returns rows in reverse order. Without a cursor, backwards starts at the end.
+ */
+export function searchSql(q: SearchQuery, phase: SearchPhase, backwards: boolean) {
   const p = new SqlParams()
   const sorts = [...q.sort, { table: 'id' as const, descending: false }]
-  // Each index-table sort key is computed once per row, in a LATERAL subquery.
-  const laterals: string[] = []
-  const keys = sorts.map((k, i) => {
+  let from = 'resource r'
+  const extraWhere: string[] = []
+  const keys: { expr: string; cast: string; descending: boolean }[] = []
+  sorts.forEach((k, i) => {
+    if (i === 0 && phase !== 'all') {
+      const lead = leadJoinSql(k, p)
+      if (phase === 'valued') {
+        from += ` ${lead.join}`
+        keys.push({ expr: lead.expr, cast: lead.cast, descending: k.descending })
+      } else extraWhere.push(lead.absent)
+      return
+    }
     const { expr, cast } = sortKeySql(k, p)
-    if (k.table === 'id' || k.table === 'lastUpdated') return { expr, cast, descending: k.descending }
-    laterals.push(`CROSS JOIN LATERAL (SELECT ${expr} AS v) s${i}`)
-    return { expr: `s${i}.v`, cast, descending: k.descending }
+    if (k.table === 'id' || k.table === 'lastUpdated') keys.push({ expr, cast, descending: k.descending })
+    else {
+      // computed once per row, in a LATERAL subquery
+      from += ` CROSS JOIN LATERAL (SELECT ${expr} AS v) s${i}`
+      keys.push({ expr: `s${i}.v`, cast, descending: k.descending })
+    }
   })
-  let where = whereSql(q, p)
-  if (q.cursor) where += `\n  AND ${keysetSql(keys, q.cursor, p)}`
-  const backwards = q.cursor?.backwards ?? false
+  const where = [whereSql(q, p), ...extraWhere]
+  if (q.cursor) {
+    // in the missing phase the cursor's leading value is null and not compared
+    const values = phase === 'missing' ? q.cursor.values.slice(1) : q.cursor.values
+    where.push(keysetSql(keys, { values, backwards }, p))
+  }
   const order = keys.map((k) => `${k.expr} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ')
-  const text = `SELECT ${currentColumns('r')}, ${keys.map((k, i) => `(${k.expr})::text AS k${i}`).join(', ')}
-FROM resource r ${laterals.join(' ')}
-WHERE ${where}
+  const columns = keys.map((k, i) => `(${k.expr})::text AS k${phase === 'missing' ? i + 1 : i}`)
+  if (phase === 'missing') columns.unshift('NULL::text AS k0')
+  const text = `SELECT ${currentColumns('r')}, ${columns.join(', ')}
+FROM ${from}
+WHERE ${where.join('\n  AND ')}
 ORDER BY ${order}
 LIMIT ${Math.trunc(q.count) + 1}`
-  return { text, values: p.values, keyCount: keys.length }
+  return { text, values: p.values, keyCount: sorts.length }
 }
 
 export function countSql(q: SearchQuery) {

@@ -172,26 +172,75 @@ function rangeSql(v: RangeValue, low: string, high: string, p: SqlParams, cast: 
   return 'false'
 }
 
-/** A sort key's SQL value for resource alias r, with a sentinel in place of "no value" so
- *  resources without one sort last in either direction. */
+interface SortColumn {
+  table: string
+  /** the key's value on index row alias a */
+  column: (a: string) => string
+  cast: string
+  /** stands in for "no value" so such resources sort last either way */
+  missing: string
+}
+
+/** Where a sort key's values live, and how they compare (search.html#sort). */
+export function sortColumn(k: SortKey): SortColumn {
+  const last = (high: string, low: string) => (k.descending ? low : high)
+  switch (k.table) {
+    case 'string':
+      return { table: TABLE.string, column: (a) => `${a}.value`, cast: 'text', missing: last('chr(1114111)', "''") }
+    case 'token':
+      return { table: TABLE.token, column: (a) => `${a}.code`, cast: 'text', missing: last('chr(1114111)', "''") }
+    case 'uri':
+      return { table: TABLE.uri, column: (a) => `${a}.value`, cast: 'text', missing: last('chr(1114111)', "''") }
+    case 'reference':
+      return {
+        table: TABLE.reference,
+        column: (a) => `coalesce(${a}.target_type || '/' || ${a}.target_id, ${a}.url)`,
+        cast: 'text',
+        missing: last('chr(1114111)', "''"),
+      }
+    case 'date':
+      return {
+        table: TABLE.date,
+        column: (a) => (k.descending ? `${a}.high` : `${a}.low`),
+        cast: 'timestamptz',
+        missing: last("'infinity'::timestamptz", "'-infinity'::timestamptz"),
+      }
+    default:
+      return {
+        table: TABLE[k.table as 'number' | 'quantity'],
+        column: (a) => (k.descending ? `${a}.high` : `${a}.low`),
+        cast: 'numeric',
+        missing: last("'Infinity'::numeric", "'-Infinity'::numeric"),
+      }
+  }
+}
+
+/** A secondary sort key as a scalar over resource alias r (its lowest value ascending, highest descending). */
 export function sortKeySql(k: SortKey, p: SqlParams): { expr: string; cast: string } {
   if (k.table === 'id') return { expr: 'r.id', cast: 'text' }
   if (k.table === 'lastUpdated') return { expr: 'r.last_updated', cast: 'timestamptz' }
+  const c = sortColumn(k)
+  const expr = `coalesce((SELECT ${k.descending ? 'max' : 'min'}(${c.column('s')}) FROM ${c.table} s
+    WHERE s.resource_type = r.resource_type AND s.id = r.id AND s.param = ${p.add(k.param)}), ${c.missing})`
+  return { expr, cast: c.cast }
+}
+
+/**
+ * The leading sort key as a join to one index row per resource (its lowest value ascending,
+ * highest descending), so PostgreSQL may walk the index in order and stop at the page size.
+ */
+export function leadJoinSql(k: SortKey, p: SqlParams): { join: string; expr: string; cast: string; absent: string } {
+  const c = sortColumn(k)
   const param = p.add(k.param)
-  const agg = k.descending ? 'max' : 'min'
-  const [column, cast, missing] = ((): [string, string, string] => {
-    switch (k.table) {
-      case 'string': return ['value', 'text', k.descending ? "''" : "chr(1114111)"]
-      case 'token': return ['code', 'text', k.descending ? "''" : "chr(1114111)"]
-      case 'uri': return ['value', 'text', k.descending ? "''" : "chr(1114111)"]
-      case 'reference': return ["coalesce(target_type || '/' || target_id, url)", 'text', k.descending ? "''" : "chr(1114111)"]
-      case 'date': return [k.descending ? 'high' : 'low', 'timestamptz', k.descending ? "'-infinity'::timestamptz" : "'infinity'::timestamptz"]
-      default: return [k.descending ? 'high' : 'low', 'numeric', k.descending ? "'-Infinity'::numeric" : "'Infinity'::numeric"]
-    }
-  })()
-  const expr = `coalesce((SELECT ${agg}(${column}) FROM ${TABLE[k.table]} s WHERE s.resource_type = r.resource_type
-    AND s.id = r.id AND s.param = ${param}), ${missing})`
-  return { expr, cast }
+  const better = k.descending ? '>' : '<'
+  const join = `JOIN ${c.table} k0 ON k0.resource_type = r.resource_type AND k0.id = r.id AND k0.param = ${param}
+    AND ${c.column('k0')} IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM ${c.table} d WHERE d.resource_type = k0.resource_type AND d.id = k0.id
+      AND d.param = k0.param AND ${c.column('d')} IS NOT NULL
+      AND (${c.column('d')} ${better} ${c.column('k0')} OR (${c.column('d')} = ${c.column('k0')} AND d.ctid < k0.ctid)))`
+  const absent = `NOT EXISTS (SELECT 1 FROM ${c.table} a WHERE a.resource_type = r.resource_type AND a.id = r.id
+    AND a.param = ${param} AND ${c.column('a')} IS NOT NULL)`
+  return { join, expr: c.column('k0'), cast: c.cast, absent }
 }
 
 /** Keyset condition: rows strictly after (or before, walking back) the cursor in sort order. */
