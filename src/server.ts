@@ -5,6 +5,7 @@ import { buildApp } from './app.js'
 import type { Config } from './config.js'
 import { openDatabase, type Database } from './store/database.js'
 import { reindex } from './cli/reindex.js'
+import { loadStoredSearchParameters } from './fhir/search/custom-parameters.js'
 import { systemContext } from './store/context.js'
 
 export interface RunningServer {
@@ -30,6 +31,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let app: FastifyInstance
   try {
     app = await buildApp(config, db)
+    const stored = await loadStoredSearchParameters(db.store(systemContext('startup')))
+    if (stored) app.log.info({ searchParameters: stored }, 'search parameters loaded from the database')
     if (db.migrated.includes(SEARCH_INDEX_MIGRATION)) await indexExistingData(app, db, config)
     await app.listen({ port: config.port, host: config.host })
   } catch (err) {

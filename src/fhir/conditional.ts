@@ -3,6 +3,7 @@ import { badRequest } from '../errors.js'
 import type { ResourceStore, StoredVersion } from '../store/types.js'
 import { criteriaKey, parseQueryString } from './search/criteria.js'
 import { parseSearch } from './search/parse.js'
+import { resolveValueSets } from './search/value-sets.js'
 
 export interface ConditionalMatch {
   key: string
@@ -34,6 +35,7 @@ export async function findConditional(
   if (parsed.query.conditions.length === 0) throw badRequest(`Conditional ${type} request has no search criteria`)
   const key = criteriaKey(query)
   if (guard) await store.guardConditional(type, key)
-  const page = await store.search({ ...parsed.query, sort: [], cursor: undefined, count: 2 })
+  const conditions = await resolveValueSets(parsed.query.conditions, store, baseUrl)
+  const page = await store.search({ ...parsed.query, conditions, sort: [], cursor: undefined, count: 2 })
   return { key, matches: page.matches.map((m) => m.version) }
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { conflict } from '../errors.js'
 import type { ResourceStore, StoredVersion } from '../store/types.js'
 import { assertReferencesExist } from './references.js'
+import { applySearchParameter, checkSearchParameter } from './search/custom-parameters.js'
 import { extractIndex } from './search/extract.js'
 import type { FhirResponse, InteractionContext } from './types.js'
 import { now, stamp, versionResponse } from './versioning.js'
@@ -29,6 +30,7 @@ export async function createVersion(
   opts: WriteOptions & { id?: string; method?: 'POST' | 'PUT' } = {},
 ): Promise<FhirResponse> {
   await checkReferences(ctx, store, resource, opts)
+  checkSearchParameter(resource, opts.path)
   const id = opts.id ?? randomUUID()
   const lastUpdated = now()
   const body = stamp(resource, id, 1, lastUpdated)
@@ -38,6 +40,7 @@ export async function createVersion(
     resourceType: resource.resourceType, id, versionId: 1, lastUpdated, method: opts.method ?? 'POST', json, index,
   })
   if (!inserted) throw conflict(`${resource.resourceType}/${id} already exists`)
+  applySearchParameter(body)
   return versionResponse(201, { resourceType: resource.resourceType, id, versionId: '1', lastUpdated }, ctx.baseUrl, json, true)
 }
 
@@ -50,13 +53,17 @@ export async function nextVersion(
   method: 'PUT' | 'PATCH' | 'DELETE',
   opts: WriteOptions = {},
 ): Promise<{ response: FhirResponse; versionId: string }> {
-  if (resource) await checkReferences(ctx, store, resource, opts)
+  if (resource) {
+    await checkReferences(ctx, store, resource, opts)
+    checkSearchParameter(resource, opts.path)
+  }
   const versionId = Number(current.versionId) + 1
   const lastUpdated = now()
   const body = resource ? stamp(resource, current.id, versionId, lastUpdated) : null
   const json = body ? JSON.stringify(body) : null
   const index = body ? extractIndex(body, ctx.baseUrl) : undefined
   await store.replace({ resourceType: current.resourceType, id: current.id, versionId, lastUpdated, method, json, index })
+  if (body) applySearchParameter(body)
   const v = { resourceType: current.resourceType, id: current.id, versionId: String(versionId), lastUpdated }
   // A write over a deleted resource brings it back: that is a create (201) in http.html#update terms.
   const status = current.deleted ? 201 : 200

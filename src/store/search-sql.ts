@@ -64,6 +64,8 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
     }
     case 'or':
       return `(${c.conditions.map((inner) => conditionSql(inner, typeSql, idSql, p, row)).join(' OR ')})`
+    case 'tokenIn':
+      throw new Error('token :in conditions are expanded before they reach the store')
     default: {
       const { table, match, negate } = valueMatch(c, p)
       const x = p.alias('v')
@@ -74,7 +76,7 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
   }
 }
 
-type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'or' }>
+type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'or' | 'tokenIn' }>
 
 /** The row predicate (over alias `x.`) for a value condition. */
 function valueMatch(c: ValueCondition, p: SqlParams): { table: IndexTable; match: string; negate?: boolean } {

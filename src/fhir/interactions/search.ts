@@ -9,6 +9,7 @@ import { RawJson } from '../bundle-json.js'
 import { patientCompartment } from '../search/compartment.js'
 import { fetchIncludes } from '../search/includes.js'
 import { encodeCursor, parseSearch } from '../search/parse.js'
+import { resolveValueSets } from '../search/value-sets.js'
 import type { FhirRequest, Handler, InteractionContext } from '../types.js'
 import { isResourceType, resourceTypes } from '../validation/index.js'
 
@@ -35,6 +36,7 @@ async function runSearch(req: FhirRequest, ctx: InteractionContext, types: strin
   }
   const q = parsed.query
   if (extra) q.conditions.push(extra)
+  q.conditions = await resolveValueSets(q.conditions, ctx.store, ctx.baseUrl)
   const countOnly = req.query._summary?.[0] === 'count'
   const page = countOnly || q.count === 0 ? { matches: [], hasMore: true } : await ctx.store.search(q)
   const versions = page.matches.map((m) => m.version)

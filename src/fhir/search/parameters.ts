@@ -8,7 +8,9 @@ import {
   type FhirPathAtom,
 } from '@medplum/core'
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes'
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import { resourceTypes } from '../validation/index.js'
 import { compileFastPath, splitUnion, type FastPath } from './fast-path.js'
@@ -56,6 +58,37 @@ export function initSearchParameters(): void {
     if (!sp.url?.startsWith('http://hl7.org/fhir/SearchParameter/')) continue
     registerSearchParameter(sp)
   }
+  for (const sp of ownSearchParameters()) registerSearchParameter(sp)
+}
+
+/** CaseHub's SearchParameters, one JSON file each in profiles/search-parameters/. */
+function ownSearchParameters(): SearchParameter[] {
+  const dir = fileURLToPath(new URL('../../../profiles/search-parameters/', import.meta.url))
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as SearchParameter)
+}
+
+/**
+ * Checks that a SearchParameter can be indexed: a supported type, a base of known resource
+ * types and an expression that parses. Returns the problem, or undefined.
+ */
+export function searchParameterProblem(sp: SearchParameter): string | undefined {
+  if (!sp.code || !/^[a-zA-Z][a-zA-Z0-9_-]*$/.test(sp.code)) return 'SearchParameter.code must be a name such as "triage-tier"'
+  if (!sp.base?.length) return 'SearchParameter.base must name at least one resource type'
+  const unknown = (sp.base as string[]).filter((b) => b !== 'Resource' && b !== 'DomainResource' && !resourceTypes().includes(b))
+  if (unknown.length) return `SearchParameter.base names unknown resource types: ${unknown.join(', ')}`
+  if (sp.type !== 'composite' && sp.type !== 'special' && !sp.expression) return 'SearchParameter.expression is required'
+  if (sp.expression) {
+    try {
+      parseFhirPath(sp.expression)
+    } catch (err) {
+      return `SearchParameter.expression is not valid FHIRPath: ${err instanceof Error ? err.message : String(err)}`
+    }
+  }
+  return undefined
 }
 
 /** Adds (or replaces) a SearchParameter for every type in its base. */

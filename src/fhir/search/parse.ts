@@ -115,7 +115,7 @@ const TABLE_OF: Partial<Record<SearchParam['type'], IndexTable>> = {
 
 const MODIFIERS: Record<string, Set<string>> = {
   string: new Set(['exact', 'contains', 'missing']),
-  token: new Set(['not', 'text', 'of-type', 'missing']),
+  token: new Set(['not', 'text', 'of-type', 'in', 'not-in', 'missing']),
   date: new Set(['missing']),
   number: new Set(['missing']),
   quantity: new Set(['missing']),
@@ -151,6 +151,9 @@ function valueCondition(param: SearchParam, modifier: string | undefined, raw: s
       return { kind: 'string', param: code, mode, values }
     }
     case 'token':
+      if (modifier === 'in' || modifier === 'not-in') {
+        return { kind: 'tokenIn', param: code, valueSets: ors.map(unescapeValue), not: modifier === 'not-in' }
+      }
       if (modifier === 'text') return { kind: 'tokenText', param: code, values: ors.map((v) => foldText(unescapeValue(v))) }
       if (modifier === 'of-type') {
         const values = ors.map((v) => {
