@@ -11,23 +11,28 @@ interface IndexTable {
 }
 
 export const INDEX_TABLES: IndexTable[] = [
-  { table: 'search_string', key: 'strings', columns: ['param', 'value', 'exact'], casts: ['text', 'text', 'text'] },
-  { table: 'search_token', key: 'tokens', columns: ['param', 'system', 'code', 'text'], casts: ['text', 'text', 'text', 'text'] },
-  { table: 'search_date', key: 'dates', columns: ['param', 'low', 'high'], casts: ['text', 'timestamptz', 'timestamptz'] },
-  { table: 'search_number', key: 'numbers', columns: ['param', 'low', 'high'], casts: ['text', 'numeric', 'numeric'] },
+  { table: 'search_string', key: 'strings', columns: ['param', 'value', 'exact', 'tuple'], casts: ['text', 'text', 'text', 'smallint'] },
+  {
+    table: 'search_token',
+    key: 'tokens',
+    columns: ['param', 'system', 'code', 'text', 'tuple'],
+    casts: ['text', 'text', 'text', 'text', 'smallint'],
+  },
+  { table: 'search_date', key: 'dates', columns: ['param', 'low', 'high', 'tuple'], casts: ['text', 'timestamptz', 'timestamptz', 'smallint'] },
+  { table: 'search_number', key: 'numbers', columns: ['param', 'low', 'high', 'tuple'], casts: ['text', 'numeric', 'numeric', 'smallint'] },
   {
     table: 'search_quantity',
     key: 'quantities',
-    columns: ['param', 'system', 'code', 'low', 'high'],
-    casts: ['text', 'text', 'text', 'numeric', 'numeric'],
+    columns: ['param', 'system', 'code', 'low', 'high', 'tuple'],
+    casts: ['text', 'text', 'text', 'numeric', 'numeric', 'smallint'],
   },
   {
     table: 'search_reference',
     key: 'references',
-    columns: ['param', 'target_type', 'target_id', 'url'],
-    casts: ['text', 'text', 'text', 'text'],
+    columns: ['param', 'target_type', 'target_id', 'url', 'tuple'],
+    casts: ['text', 'text', 'text', 'text', 'smallint'],
   },
-  { table: 'search_uri', key: 'uris', columns: ['param', 'value'], casts: ['text', 'text'] },
+  { table: 'search_uri', key: 'uris', columns: ['param', 'value', 'tuple'], casts: ['text', 'text', 'smallint'] },
 ]
 
 export const EMPTY_INDEX: SearchIndexRows = {
@@ -44,7 +49,7 @@ export function insertIndexCtes(rows: SearchIndexRows, first: number, from: stri
   let n = first
   for (const t of INDEX_TABLES) {
     const list = rows[t.key] as unknown[][]
-    const arrays = t.columns.map((_c, i) => list.map((r) => r[i]))
+    const arrays = t.columns.map((_c, i) => list.map((r) => r[i] ?? null))
     const args = t.casts.map((cast) => `$${n++}::${cast}[]`)
     values.push(...arrays)
     ctes.push(`ins_${t.table} AS (INSERT INTO ${t.table} (resource_type, id, ${t.columns.join(', ')})

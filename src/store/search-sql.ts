@@ -66,6 +66,8 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
       return `(${c.conditions.map((inner) => conditionSql(inner, typeSql, idSql, p, row)).join(' OR ')})`
     case 'tokenIn':
       throw new Error('token :in conditions are expanded before they reach the store')
+    case 'composite':
+      return `(${c.values.map((components) => compositeSql(components, typeSql, idSql, p)).join(' OR ')})`
     default: {
       const { table, match, negate } = valueMatch(c, p)
       const x = p.alias('v')
@@ -76,7 +78,25 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
   }
 }
 
-type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'or' | 'tokenIn' }>
+type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'or' | 'tokenIn' | 'composite' }>
+
+/** Component rows of one element (same tuple) that each meet their component's condition. */
+function compositeSql(components: Condition[], typeSql: string, idSql: string, p: SqlParams): string {
+  const from: string[] = []
+  const where: string[] = []
+  let first = ''
+  for (const component of components) {
+    const { table, match } = valueMatch(component as ValueCondition, p)
+    const x = p.alias('k')
+    from.push(`${TABLE[table]} ${x}`)
+    if (!first) {
+      first = x
+      where.push(`${x}.resource_type = ${typeSql}`, `${x}.id = ${idSql}`)
+    } else where.push(`${x}.resource_type = ${first}.resource_type`, `${x}.id = ${first}.id`, `${x}.tuple = ${first}.tuple`)
+    where.push(`${x}.param = ${p.add((component as ValueCondition).param)}`, `(${match.replaceAll('x.', `${x}.`)})`)
+  }
+  return `EXISTS (SELECT 1 FROM ${from.join(', ')} WHERE ${where.join(' AND ')})`
+}
 
 /** The row predicate (over alias `x.`) for a value condition. */
 function valueMatch(c: ValueCondition, p: SqlParams): { table: IndexTable; match: string; negate?: boolean } {

@@ -44,6 +44,8 @@ export type Condition =
   /** reverse chain (_has): some resource of sourceType refers here by param and meets the condition */
   | { kind: 'has'; sourceType: string; param: string; condition: Condition }
   | { kind: 'or'; conditions: Condition[] }
+  /** composite: OR over values, each an AND of component conditions met by one element */
+  | { kind: 'composite'; values: Condition[][] }
   /** token :in / :not-in a ValueSet; the FHIR layer expands it into a token condition */
   | { kind: 'tokenIn'; param: string; valueSets: string[]; not: boolean }
 

@@ -27,23 +27,23 @@ export interface NewVersion {
 /**
  * The values a resource is found by, one row per (parameter, value), written with the version
  * in the same statement. Dates and ranges are half-open [low, high); '-infinity'/'infinity'
- * mark open ends.
+ * mark open ends. The optional last element of a row is the composite tuple number.
  */
 export interface SearchIndexRows {
   /** param, normalised value (lower case, no accents), value as written */
-  strings: [string, string, string][]
+  strings: [string, string, string, number?][]
   /** param, system, code, display text (normalised) */
-  tokens: [string, string | null, string | null, string | null][]
+  tokens: [string, string | null, string | null, string | null, number?][]
   /** param, low, high */
-  dates: [string, string, string][]
+  dates: [string, string, string, number?][]
   /** param, low, high (numbers as decimal text) */
-  numbers: [string, string, string][]
+  numbers: [string, string, string, number?][]
   /** param, system, code, low, high */
-  quantities: [string, string | null, string | null, string, string][]
+  quantities: [string, string | null, string | null, string, string, number?][]
   /** param, target type, target id, url (absolute or canonical references) */
-  references: [string, string | null, string | null, string | null][]
+  references: [string, string | null, string | null, string | null, number?][]
   /** param, value */
-  uris: [string, string][]
+  uris: [string, string, number?][]
 }
 
 export interface HistoryQuery {

@@ -75,7 +75,7 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
 
 /** The parameters searches on `type` evaluate: indexed ones plus _id and _lastUpdated. */
 function supportedParams(type: string) {
-  return [...searchParamsFor(type).values()].filter((p) => p.type !== 'composite' && p.type !== 'special')
+  return [...searchParamsFor(type).values()].filter((p) => p.type !== 'special' && (p.type !== 'composite' || p.components))
 }
 
 function referenceParams(type: string): string[] {

@@ -1,6 +1,7 @@
 // Computes a resource's search index rows: every search parameter of its type, evaluated with
-// @medplum/core's FHIRPath, each value reduced to what its parameter type compares
-// (search.html#ptypes). Composite and special parameters are not indexed.
+// @medplum/core's FHIRPath (or the plain-JSON fast path), each value reduced to what its
+// parameter type compares (search.html#ptypes). Composite parameters index each component as
+// a row of its own type, tagged with the element it came from; special ones are not indexed.
 import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core'
 import type { Resource } from '@medplum/fhirtypes'
 import type { SearchIndexRows } from '../../store/types.js'
@@ -8,6 +9,7 @@ import { dateRange, OPEN_HIGH, OPEN_LOW } from './date-range.js'
 import { foldText } from './normalize.js'
 import { searchParamsFor, TABLE_PARAMS, type SearchParam } from './parameters.js'
 import { referenceKey } from './references.js'
+import { compileFastPath, splitUnion, type FastPath } from './fast-path.js'
 
 type Json = Record<string, any>
 
@@ -17,19 +19,57 @@ export function extractIndex(resource: Resource, baseUrl: string): SearchIndexRo
   const input = () => (typed ??= [toTypedValue(resource)])
   for (const param of searchParamsFor(resource.resourceType).values()) {
     if (!param.parsed || TABLE_PARAMS.has(param.code)) continue
-    if (param.type === 'composite' || param.type === 'special') continue
+    if (param.type === 'special') continue
     let values: TypedValue[]
     try {
       values = param.fast ? param.fast(resource as unknown as Record<string, unknown>) : evalFhirPathTyped(param.parsed, input())
     } catch {
       continue // an expression that cannot apply to this instance indexes nothing
     }
-    for (const tv of values) addValue(rows, param, tv, baseUrl)
+    if (param.type === 'composite') addComposite(rows, param, values, input, baseUrl)
+    else for (const tv of values) addValue(rows, param, tv, baseUrl)
   }
   return dedupe(rows)
 }
 
-function addValue(rows: SearchIndexRows, param: SearchParam, tv: TypedValue, baseUrl: string) {
+const emptyRows = (): SearchIndexRows => ({ strings: [], tokens: [], dates: [], numbers: [], quantities: [], references: [], uris: [] })
+
+/** Each element's component values, as rows 'code$N' sharing the element's tuple number. */
+function addComposite(rows: SearchIndexRows, param: SearchParam, elements: TypedValue[], resource: () => TypedValue[], baseUrl: string) {
+  if (!param.components) return
+  let tuple = 0
+  for (const element of elements) {
+    tuple++
+    param.components.forEach((component, i) => {
+      const part = emptyRows()
+      const values = componentValues(component.expression, element, resource)
+      for (const tv of values) addValue(part, { code: `${param.code}$${i}`, type: component.type }, tv, baseUrl)
+      for (const key of Object.keys(part) as (keyof SearchIndexRows)[]) {
+        for (const row of part[key]) (rows[key] as unknown[][]).push([...row, tuple])
+      }
+    })
+  }
+}
+
+const componentPaths = new Map<string, FastPath | null>()
+
+function componentValues(expression: string, element: TypedValue, resource: () => TypedValue[]): TypedValue[] {
+  const key = `${element.type}|${expression}`
+  let fast = componentPaths.get(key)
+  if (fast === undefined) {
+    const absolute = splitUnion(expression).map((m) => `${element.type}.${m}`).join(' | ')
+    fast = compileFastPath(absolute, element.type) ?? null
+    componentPaths.set(key, fast)
+  }
+  if (fast) return fast(element.value)
+  try {
+    return evalFhirPathTyped(expression, [element], { '%resource': resource()[0] })
+  } catch {
+    return []
+  }
+}
+
+function addValue(rows: SearchIndexRows, param: Pick<SearchParam, 'code' | 'type'>, tv: TypedValue, baseUrl: string) {
   const { code } = param
   const v = tv.value as any
   if (v === undefined || v === null) return

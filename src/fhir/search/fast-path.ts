@@ -13,7 +13,7 @@ type Step =
 
 export type FastPath = (resource: Record<string, unknown>) => TypedValue[]
 
-const HEAD = /^([A-Z][A-Za-z]+)((?:\.[a-z][A-Za-z0-9]*)+)$/
+const HEAD = /^([A-Z][A-Za-z]+)((?:\.[a-z][A-Za-z0-9]*)*)$/
 
 /** Compiles `expression` for `resourceType`, or undefined when it is not a simple path. */
 export function compileFastPath(expression: string, resourceType: string): FastPath | undefined {
@@ -53,7 +53,7 @@ function parseMember(raw: string, resourceType: string): Step[] | undefined {
   if (m[1] !== resourceType && m[1] !== 'Resource' && m[1] !== 'DomainResource') return undefined
   // "where" steps after "as" are not in R4's expressions; keep the grammar small.
   if (as && trailing.length) return undefined
-  const names = m[2].slice(1).split('.')
+  const names = m[2] ? m[2].slice(1).split('.') : []
   const steps: Step[] = names.map((name) => ({ kind: 'child', name }) as Step)
   if (as) (steps[steps.length - 1] as { as?: string }).as = as
   return [...steps, ...trailing]
@@ -85,13 +85,14 @@ function childValues(parent: TypedValue, name: string, as: string | undefined, o
   const types = element.type ?? []
   if (elements[name + '[x]'] && !elements[name]) {
     for (const t of types) {
-      if (as && t.code !== as) continue
+      if (as && t.code.toLowerCase() !== as.toLowerCase()) continue
       push(obj[name + capitalize(t.code)], t.code, out)
     }
     return
   }
-  if (as && !types.some((t) => t.code === as)) return
-  const type = as ?? types[0]?.code
+  const asType = as && types.find((t) => t.code.toLowerCase() === as.toLowerCase())?.code
+  if (as && !asType) return
+  const type = asType || types[0]?.code
   if (type) push(obj[name], type, out)
 }
 

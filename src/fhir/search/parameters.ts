@@ -29,6 +29,8 @@ export interface SearchParam {
   /** resource types a reference parameter may point to */
   targets: string[]
   definition: SearchParameter
+  /** composite parameters: each component's type and expression (relative to the element) */
+  components?: { type: ParamType; expression: string }[]
 }
 
 /** Resource-level parameters answered from the resource table, not from index rows. */
@@ -37,6 +39,8 @@ export const TABLE_PARAMS = new Set(['_id', '_lastUpdated'])
 const NOT_INDEXED = new Set(['_text', '_content', '_query', '_filter', '_list', '_has', '_type'])
 
 const byType = new Map<string, Map<string, SearchParam>>()
+/** every SearchParameter definition by canonical URL (composite components refer to these) */
+const byUrl = new Map<string, SearchParameter>()
 let loaded = false
 
 function readDefinitions(file: string): Bundle {
@@ -56,8 +60,9 @@ export function initSearchParameters(): void {
   for (const entry of bundle.entry ?? []) {
     const sp = entry.resource as SearchParameter
     if (!sp.url?.startsWith('http://hl7.org/fhir/SearchParameter/')) continue
-    registerSearchParameter(sp)
+    byUrl.set(sp.url, sp)
   }
+  for (const sp of byUrl.values()) registerSearchParameter(sp)
   for (const sp of ownSearchParameters()) registerSearchParameter(sp)
 }
 
@@ -94,6 +99,7 @@ export function searchParameterProblem(sp: SearchParameter): string | undefined 
 /** Adds (or replaces) a SearchParameter for every type in its base. */
 export function registerSearchParameter(sp: SearchParameter): void {
   const code = sp.code!
+  if (sp.url) byUrl.set(sp.url, sp)
   if (NOT_INDEXED.has(code)) return
   const bases = ((sp.base ?? []) as string[]).flatMap((b) => (b === 'Resource' || b === 'DomainResource' ? resourceTypes() : [b]))
   for (const type of bases) {
@@ -107,11 +113,20 @@ export function registerSearchParameter(sp: SearchParameter): void {
       fast: expression ? compileFastPath(expression, type) : undefined,
       targets: sp.target ?? [],
       definition: sp,
+      components: sp.type === 'composite' ? compositeComponents(sp) : undefined,
     }
     let params = byType.get(type)
     if (!params) byType.set(type, (params = new Map()))
     params.set(code, param)
   }
+}
+
+function compositeComponents(sp: SearchParameter): SearchParam['components'] {
+  const components = (sp.component ?? []).map((c) => {
+    const type = byUrl.get(c.definition!)?.type as ParamType | undefined
+    return type && c.expression ? { type, expression: c.expression } : undefined
+  })
+  return components.every((c) => c !== undefined) ? (components as { type: ParamType; expression: string }[]) : undefined
 }
 
 /**

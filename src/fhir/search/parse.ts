@@ -134,6 +134,7 @@ function valueCondition(param: SearchParam, modifier: string | undefined, raw: s
     if (modifier) throw badRequest(`Unsupported modifier :${modifier} on _lastUpdated`, key)
     return { kind: 'lastUpdated', values: ors.map((v) => dateValue(v, code)) }
   }
+  if (param.type === 'composite') return compositeCondition(param, modifier, ors, baseUrl, key)
   const table = TABLE_OF[param.type]
   if (!table) throw new Unknown(`${param.type} search parameter "${code}" is not supported`)
   const isTypeModifier = param.type === 'reference' && modifier !== undefined && isResourceType(modifier)
@@ -181,6 +182,39 @@ function valueCondition(param: SearchParam, modifier: string | undefined, raw: s
     }
   }
   throw new Unknown(`${param.type} search parameter "${code}" is not supported`)
+}
+
+/** composite: components joined by $ (search.html#composite), e.g. code-value-quantity=8480-6$gt100 */
+function compositeCondition(param: SearchParam, modifier: string | undefined, ors: string[], baseUrl: string, key: string): Condition {
+  const components = param.components
+  if (!components) throw new Unknown(`composite search parameter "${param.code}" is not supported`)
+  if (modifier === 'missing') throw badRequest(`:missing is not supported on composite parameter ${param.code}`, key)
+  if (modifier !== undefined) throw badRequest(`Composite parameter ${param.code} takes no modifier`, key)
+  const values = ors.map((value) => {
+    const parts = splitDollar(value)
+    if (parts.length !== components.length) {
+      throw badRequest(`${param.code} needs ${components.length} components separated by $, got ${JSON.stringify(value)}`, key)
+    }
+    return parts.map((part, i) =>
+      valueCondition({ ...param, code: `${param.code}$${i}`, type: components[i].type, components: undefined }, undefined, part, baseUrl, key),
+    )
+  })
+  return { kind: 'composite', values }
+}
+
+/** Splits on unescaped '$', keeping escapes for the component parsers. */
+function splitDollar(value: string): string[] {
+  const parts: string[] = []
+  let cur = ''
+  for (let i = 0; i < value.length; i++) {
+    if (value[i] === '\\' && i + 1 < value.length) cur += value[i] + value[++i]
+    else if (value[i] === '$') {
+      parts.push(cur)
+      cur = ''
+    } else cur += value[i]
+  }
+  parts.push(cur)
+  return parts
 }
 
 function parseSort(types: string[], raw: string | undefined): SortKey[] {

@@ -2,12 +2,15 @@
 -- not deleted versions only. Rows are written in the same statement as the version they
 -- describe, so the index never disagrees with the data. Ranges are half-open [low, high).
 -- Each table has a value index for filtering and a (resource_type, id, param) index for
--- replacing a resource's rows, sorting and _include.
+-- replacing a resource's rows, sorting and _include. Composite parameters (search.html#composite)
+-- store each component as a row of its own type, param 'code$N' for component N, and rows of
+-- the same element share a `tuple` number so components match within one element.
 
 CREATE TABLE search_string (
   resource_type text NOT NULL,
   id            text NOT NULL,
   param         text NOT NULL,
+  tuple         smallint,       -- composite components: which element they came from
   value         text NOT NULL,  -- lower case, accents removed
   exact         text NOT NULL   -- as written, for :exact
 );
@@ -18,6 +21,7 @@ CREATE TABLE search_token (
   resource_type text NOT NULL,
   id            text NOT NULL,
   param         text NOT NULL,
+  tuple         smallint,       -- composite components: which element they came from
   system        text,
   code          text,
   text          text            -- display / text, lower case without accents, for :text
@@ -29,6 +33,7 @@ CREATE TABLE search_date (
   resource_type text        NOT NULL,
   id            text        NOT NULL,
   param         text        NOT NULL,
+  tuple         smallint,       -- composite components: which element they came from
   low           timestamptz NOT NULL,
   high          timestamptz NOT NULL
 );
@@ -40,6 +45,7 @@ CREATE TABLE search_number (
   resource_type text    NOT NULL,
   id            text    NOT NULL,
   param         text    NOT NULL,
+  tuple         smallint,       -- composite components: which element they came from
   low           numeric NOT NULL,
   high          numeric NOT NULL
 );
@@ -50,6 +56,7 @@ CREATE TABLE search_quantity (
   resource_type text    NOT NULL,
   id            text    NOT NULL,
   param         text    NOT NULL,
+  tuple         smallint,       -- composite components: which element they came from
   system        text,
   code          text,
   low           numeric NOT NULL,
@@ -62,6 +69,7 @@ CREATE TABLE search_reference (
   resource_type text NOT NULL,
   id            text NOT NULL,
   param         text NOT NULL,
+  tuple         smallint,       -- composite components: which element they came from
   target_type   text,           -- local references: type and id
   target_id     text,
   url           text            -- absolute, urn: and canonical references
@@ -75,6 +83,7 @@ CREATE TABLE search_uri (
   resource_type text NOT NULL,
   id            text NOT NULL,
   param         text NOT NULL,
+  tuple         smallint,       -- composite components: which element they came from
   value         text NOT NULL
 );
 CREATE INDEX search_uri_value ON search_uri (resource_type, param, value);
