@@ -1,0 +1,60 @@
+// `casehub reindex [--type T]`: recomputes the search index of stored resources, so a search
+// parameter added after the data was written finds it (search.html#custom).
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import pg from 'pg'
+import { createTestDatabase } from '../helpers/test-server.js'
+
+const ROOT = new URL('../../', import.meta.url).pathname
+
+function run(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/casehub.js'), ...args], { env: { ...process.env, ...env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }))
+  })
+}
+
+t.test('reindex rebuilds index rows for every stored resource, or one type', async (t) => {
+  const url = await createTestDatabase(t)
+  const db = new pg.Client({ connectionString: url })
+  await db.connect()
+  t.teardown(() => db.end())
+  // Resources written straight into the tables, as data from before the index existed.
+  for (let i = 0; i < 3; i++) {
+    const body = { resourceType: 'Patient', id: `p${i}`, name: [{ family: `Müller-${i}` }], meta: { versionId: '1', lastUpdated: '2026-01-01T00:00:00Z' } }
+    await db.query(
+      `INSERT INTO resource (resource_type, id, version_id, last_updated, content) VALUES ('Patient', $1, 1, now(), $2)`,
+      [body.id, body],
+    )
+  }
+  await db.query(
+    `INSERT INTO resource (resource_type, id, version_id, last_updated, content) VALUES ('Organization', 'o1', 1, now(), $1)`,
+    [{ resourceType: 'Organization', id: 'o1', name: 'Trafford Case Management' }],
+  )
+  const count = async (type: string) =>
+    (await db.query('SELECT count(*)::int AS n FROM search_string WHERE resource_type = $1', [type])).rows[0].n as number
+  t.equal(await count('Patient'), 0)
+
+  const typed = await run(['reindex', '--type', 'Patient'], { DATABASE_URL: url, LOG_LEVEL: 'silent' })
+  t.equal(typed.code, 0, typed.stderr)
+  t.match(typed.stdout, /reindexed 3 resources/)
+  t.match(typed.stderr, /3 resources reindexed · [\d,]+\/s · 100%/, 'progress line')
+  const family = await db.query("SELECT value, exact FROM search_string WHERE id = 'p1' AND param = 'family'")
+  t.same(family.rows, [{ value: 'muller-1', exact: 'Müller-1' }], 'string values are folded for search and kept as written')
+  t.equal(await count('Organization'), 0, '--type limits the work')
+
+  const all = await run(['reindex'], { DATABASE_URL: url, LOG_LEVEL: 'silent' })
+  t.equal(all.code, 0, all.stderr)
+  t.match(all.stdout, /reindexed 4 resources/)
+  t.ok((await count('Organization')) > 0)
+  t.equal(await count('Patient'), 3 * (await db.query("SELECT count(*)::int AS n FROM search_string WHERE id = 'p0'")).rows[0].n, 'running again replaces rows, it does not add duplicates')
+
+  const bad = await run(['reindex', '--type', 'Nonsense'], { DATABASE_URL: url, LOG_LEVEL: 'silent' })
+  t.equal(bad.code, 2)
+  t.match(bad.stderr, /unknown resource type Nonsense/)
+})

@@ -1,0 +1,71 @@
+// token :in / :not-in against ValueSets this server holds (search.html#modifiers) and composite
+// parameters (search.html#composite).
+import t from 'tap'
+import { startTestServer } from '../../helpers/test-server.js'
+
+const LOINC = 'http://loinc.org'
+const UCUM = 'http://unitsofmeasure.org'
+
+t.test('ValueSets and composites', async (t) => {
+  const hub = await startTestServer(t)
+  const create = async (type: string, body: object) => ((await hub.client.create({ resourceType: type, body: { resourceType: type, ...body } })) as any).id as string
+  const ids = async (query: string) => {
+    const res = await hub.fetch(query)
+    const bundle: any = await res.json()
+    t.equal(res.status, 200, `${query}: ${JSON.stringify(bundle).slice(0, 200)}`)
+    return (bundle.entry ?? []).filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id).sort()
+  }
+  const obs = (code: string, value?: number, components?: [string, number][]) =>
+    create('Observation', {
+      status: 'final',
+      code: { coding: [{ system: LOINC, code }] },
+      ...(value !== undefined ? { valueQuantity: { value, system: UCUM, code: 'cm' } } : {}),
+      ...(components
+        ? { component: components.map(([c, v]) => ({ code: { coding: [{ system: LOINC, code: c }] }, valueQuantity: { value: v, system: UCUM, code: 'mm[Hg]' } })) }
+        : {}),
+    })
+  const height180 = await obs('8302-2', 180)
+  const height150 = await obs('8302-2', 150)
+  const weight = await obs('29463-7', 80)
+  const bpHigh = await obs('85354-9', undefined, [['8480-6', 150], ['8462-4', 80]])
+  const bpMixed = await obs('85354-9', undefined, [['8480-6', 110], ['8462-4', 95]])
+  await create('ValueSet', {
+    url: 'https://example.org/ValueSet/body-size',
+    status: 'active',
+    compose: { include: [{ system: LOINC, concept: [{ code: '8302-2' }, { code: '29463-7' }] }] },
+  })
+  await create('ValueSet', {
+    url: 'https://example.org/ValueSet/nested',
+    status: 'active',
+    compose: { include: [{ valueSet: ['https://example.org/ValueSet/body-size'] }] },
+  })
+
+  t.test(':in and :not-in', async (t) => {
+    t.same(await ids('Observation?code:in=https://example.org/ValueSet/body-size'), [height180, height150, weight].sort())
+    t.same(await ids('Observation?code:in=https://example.org/ValueSet/nested'), [height180, height150, weight].sort(), 'included value sets')
+    t.same(await ids('Observation?code:not-in=https://example.org/ValueSet/body-size'), [bpHigh, bpMixed].sort())
+    const unknown = await hub.fetch('Observation?code:in=https://example.org/ValueSet/none')
+    t.equal(unknown.status, 400)
+    t.same(((await unknown.json()) as any).issue[0].expression, ['code:in'])
+  })
+
+  t.test('code-value-quantity: both components on the same Observation', async (t) => {
+    t.same(await ids(`Observation?code-value-quantity=${encodeURIComponent(`${LOINC}|8302-2$gt170`)}`), [height180])
+    t.same(await ids(`Observation?code-value-quantity=${encodeURIComponent('8302-2$lt170,29463-7$gt50')}`), [height150, weight].sort(), 'comma is OR')
+    t.same(await ids(`Observation?code-value-quantity=${encodeURIComponent('29463-7$gt170')}`), [])
+  })
+
+  t.test('component-code-value-quantity matches within one component, not across components', async (t) => {
+    t.same(await ids(`Observation?component-code-value-quantity=${encodeURIComponent('8480-6$gt140')}`), [bpHigh])
+    // bpMixed has a systolic component (110) and a diastolic one (95): "systolic > 90" is true
+    // only of the systolic value, so the diastolic 95 must not make it match "systolic > 120".
+    t.same(await ids(`Observation?component-code-value-quantity=${encodeURIComponent('8480-6$gt120')}`), [bpHigh])
+    t.same(await ids(`Observation?component-code-value-quantity=${encodeURIComponent('8462-4$gt90')}`), [bpMixed])
+  })
+
+  t.test('malformed composite values are 400', async (t) => {
+    const res = await hub.fetch('Observation?code-value-quantity=8302-2')
+    t.equal(res.status, 400)
+    t.match(((await res.json()) as any).issue[0].diagnostics, /2 components separated by \$/)
+  })
+})
