@@ -1,35 +1,66 @@
 // The baseline CaseHub is measured against: bare Fastify + pg running the same SQL per request
-// as CaseHub (statements copied from src/store/pg-resource-store.ts, with the same prepared
-// statement names), the same pool size, and no FHIR logic: no validation, no content
-// negotiation, no Prefer handling. It parses the JSON body and stamps id/meta, as any server must.
+// as CaseHub (statements built as in src/store/pg-resource-store.ts, with the same prepared
+// statement names, including the search index rows), the same pool size, and no FHIR logic: no
+// validation, no content negotiation, no Prefer handling, no FHIRPath. It parses the JSON body
+// and stamps id/meta, as any server must. The search index rows it writes are computed once per
+// resource type from the first body of that type and reused, so the database does the same
+// work as for CaseHub while the baseline skips evaluating search parameters.
 //
 // Started by run.ts (node --import tsx bench/baseline-server.ts) with BENCH_DATABASE_URL and
 // BENCH_POOL_SIZE; reports its port over the IPC channel.
 import Fastify, { type FastifyReply } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
+import { initSearchParameters } from '../src/fhir/search/parameters.js'
+import { extractIndex } from '../src/fhir/search/extract.js'
+import { initValidation } from '../src/fhir/validation/index.js'
+import { deleteIndexCtes, insertIndexCtes } from '../src/store/index-sql.js'
+import type { SearchIndexRows } from '../src/store/types.js'
 import { serveChild } from './child.js'
 
-// --- SQL, verbatim from src/store/pg-resource-store.ts ---
+// Only to compute the index rows once per type (the search parameter registry needs the types).
+initValidation()
+initSearchParameters()
+
+// --- SQL, as src/store/pg-resource-store.ts writes it ---
 const BODY = `CASE WHEN content IS NULL THEN NULL
   ELSE '{"resourceType":' || to_json(resource_type)::text || ',' || substr((content - 'resourceType')::text, 2) END`
 const CURRENT_COLUMNS = `resource_type, id, version_id::text AS version_id, last_updated, deleted,
   CASE WHEN deleted THEN 'DELETE' ELSE 'PUT' END AS method, ${BODY} AS json`
 const READ_CURRENT = `SELECT ${CURRENT_COLUMNS} FROM resource WHERE resource_type = $1 AND id = $2`
 const READ_FOR_UPDATE = `SELECT ${CURRENT_COLUMNS} FROM resource WHERE resource_type = $1 AND id = $2 FOR UPDATE`
-const INSERT = `WITH current AS (
+const insertIndex = (rows: SearchIndexRows, first: number) => insertIndexCtes(rows, first, 'current')
+const INSERT = (index: ReturnType<typeof insertIndex>) => `WITH current AS (
                INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
                VALUES ($1, $2, $3, $4, false, $5::jsonb)
                ON CONFLICT DO NOTHING
-               RETURNING resource_type, id, version_id, last_updated, content)
-             INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
-             SELECT resource_type, id, version_id, last_updated, $6, content FROM current`
-const REPLACE = `WITH current AS (
+               RETURNING resource_type, id, version_id, last_updated, content),
+             history AS (
+               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
+               SELECT resource_type, id, version_id, last_updated, $6, content FROM current RETURNING 1),
+             ${index.ctes.join(',\n')}
+             SELECT count(*)::int AS n FROM history`
+const REPLACE = (index: ReturnType<typeof insertIndex>) => `WITH current AS (
                UPDATE resource SET version_id = $3, last_updated = $4, deleted = $5, content = $6::jsonb
                WHERE resource_type = $1 AND id = $2
-               RETURNING resource_type, id, version_id, last_updated, content)
-             INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
-             SELECT resource_type, id, version_id, last_updated, $7, content FROM current`
+               RETURNING resource_type, id, version_id, last_updated, content),
+             history AS (
+               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
+               SELECT resource_type, id, version_id, last_updated, $7, content FROM current),
+             ${deleteIndexCtes().join(',\n')},
+             ${index.ctes.join(',\n')}
+             SELECT 1`
+
+// Index rows per resource type, computed from the first body seen (see the header comment).
+const indexByType = new Map<string, SearchIndexRows>()
+function indexRows(resource: Json): SearchIndexRows {
+  let rows = indexByType.get(resource.resourceType)
+  if (!rows) {
+    rows = extractIndex(resource as never, 'http://127.0.0.1/fhir')
+    indexByType.set(resource.resourceType, rows)
+  }
+  return rows
+}
 
 type Json = Record<string, any>
 type Db = pg.Pool | pg.PoolClient
@@ -54,9 +85,10 @@ function stamp(resource: Json, id: string, versionId: number, lastUpdated: strin
   return { ...rest, id, meta: { ...(meta ?? {}), versionId: String(versionId), lastUpdated } }
 }
 
-async function insert(db: Db, type: string, id: string, lastUpdated: string, json: string) {
-  const r = await db.query({ name: 'insert-resource', text: INSERT, values: [type, id, 1, lastUpdated, json, 'POST'] })
-  if (r.rowCount !== 1) throw Object.assign(new Error(`${type}/${id} already exists`), { statusCode: 409 })
+async function insert(db: Db, type: string, id: string, lastUpdated: string, json: string, resource: Json) {
+  const index = insertIndex(indexRows(resource), 7)
+  const r = await db.query({ name: 'insert-resource', text: INSERT(index), values: [type, id, 1, lastUpdated, json, 'POST', ...index.values] })
+  if (r.rows[0].n !== 1) throw Object.assign(new Error(`${type}/${id} already exists`), { statusCode: 409 })
 }
 
 function send(reply: FastifyReply, status: number, base: string, type: string, id: string, versionId: string, lastUpdated: string, body: string, location: boolean) {
@@ -73,7 +105,7 @@ app.post<{ Params: { type: string }; Body: Json }>('/fhir/:type', async (req, re
   const id = randomUUID()
   const lastUpdated = new Date().toISOString()
   const json = JSON.stringify(stamp(req.body, id, 1, lastUpdated))
-  await insert(pool, type, id, lastUpdated, json)
+  await insert(pool, type, id, lastUpdated, json, req.body)
   return send(reply, 201, baseOf(req), type, id, '1', lastUpdated, json, true)
 })
 
@@ -110,10 +142,11 @@ app.put<{ Params: { type: string; id: string }; Body: Json }>('/fhir/:type/:id',
     const versionId = Number(rows[0].version_id) + 1
     const lastUpdated = new Date().toISOString()
     const json = JSON.stringify(stamp(req.body, id, versionId, lastUpdated))
+    const index = insertIndex(indexRows(req.body), 8)
     await client.query({
       name: 'replace-resource',
-      text: REPLACE,
-      values: [type, id, versionId, lastUpdated, false, json, 'PUT'],
+      text: REPLACE(index),
+      values: [type, id, versionId, lastUpdated, false, json, 'PUT', ...index.values],
     })
     return { versionId: String(versionId), lastUpdated, json }
   })
@@ -151,7 +184,7 @@ const transaction = async (req: { body: unknown; protocol: string; host: string 
     for (const p of planned) {
       const lastUpdated = new Date().toISOString()
       const json = JSON.stringify(stamp(p.resource, p.id, 1, lastUpdated))
-      await insert(client, p.type, p.id, lastUpdated, json)
+      await insert(client, p.type, p.id, lastUpdated, json, p.resource)
       const response = { status: '201 Created', location: `${base}/${p.type}/${p.id}/_history/1`, etag: 'W/"1"', lastModified: lastUpdated }
       out.push(`{"resource":${json},"response":${JSON.stringify(response)}}`)
     }
