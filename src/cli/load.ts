@@ -13,6 +13,9 @@ import { Progress } from './progress.js'
 
 const NDJSON_CHUNK = 500
 const PARALLEL_FILES = 3
+/** Transactions in flight per NDJSON file: lines of one file are not applied in file order
+ *  across chunks, so a file should hold one version of each resource (as bulk exports do). */
+const NDJSON_PARALLEL_CHUNKS = 3
 
 export interface LoadResult {
   files: number
@@ -81,20 +84,28 @@ async function loadNdjson(file: string, ctx: InteractionContext, progress: Progr
   let bytes = 0
   let count = 0
   let lineNo = 0
-  const flush = async () => {
+  // Chunks of one file run as concurrent transactions (the database, not this process, is the
+  // bottleneck); the first failure stops the file.
+  const inFlight = new Set<Promise<void>>()
+  let failure: Error | undefined
+  const flush = () => {
     if (!chunk.length) return
-    try {
-      await submit(chunk, ctx)
-    } catch (err) {
-      // Name the NDJSON line rather than the position in the internal Bundle.
-      const lines = chunkLines
-      throw new Error(describe(err).replace(/Bundle\.entry\[(\d+)\]\.resource/g, (_m, i) => `line ${lines[Number(i)]}`))
-    }
-    count += chunk.length
-    progress.tick(chunk.length, bytes)
+    const [resources, numbers, size] = [chunk, chunkLines, bytes]
     chunk = []
     chunkLines = []
     bytes = 0
+    const job = submit(resources, ctx).then(
+      () => {
+        count += resources.length
+        progress.tick(resources.length, size)
+      },
+      (err) => {
+        // Name the NDJSON line rather than the position in the internal Bundle.
+        failure ??= new Error(describe(err).replace(/Bundle\.entry\[(\d+)\]\.resource/g, (_m, i) => `line ${numbers[Number(i)]}`))
+      },
+    )
+    const tracked: Promise<void> = job.finally(() => inFlight.delete(tracked))
+    inFlight.add(tracked)
   }
   for await (const line of lines) {
     lineNo++
@@ -104,11 +115,18 @@ async function loadNdjson(file: string, ctx: InteractionContext, progress: Progr
       chunk.push(JSON.parse(line))
       chunkLines.push(lineNo)
     } catch (err) {
-      throw new Error(`line ${lineNo} is not valid JSON: ${(err as Error).message}`)
+      failure ??= new Error(`line ${lineNo} is not valid JSON: ${(err as Error).message}`)
     }
-    if (chunk.length >= NDJSON_CHUNK) await flush()
+    if (failure) break
+    if (chunk.length >= NDJSON_CHUNK) {
+      flush()
+      while (inFlight.size >= NDJSON_PARALLEL_CHUNKS) await Promise.race(inFlight)
+      if (failure) break
+    }
   }
-  await flush()
+  if (!failure) flush()
+  await Promise.all(inFlight)
+  if (failure) throw failure
   return count
 }
 

@@ -205,10 +205,14 @@ export class PgResourceStore implements ResourceStore {
 
   async existing(keys: string[]) {
     if (keys.length === 0) return new Set<string>()
+    // Joined by (type, id) so the primary key is used.
+    const pairs = keys.map((k) => [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)])
     const { rows } = await this.db.query(
-      `SELECT resource_type || '/' || id AS key FROM resource
-       WHERE (resource_type || '/' || id) = ANY($1::text[]) AND NOT deleted`,
-      [keys],
+      `SELECT r.resource_type || '/' || r.id AS key
+       FROM unnest($1::text[], $2::text[]) AS k(resource_type, id)
+       JOIN resource r ON r.resource_type = k.resource_type AND r.id = k.id
+       WHERE NOT r.deleted`,
+      [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
     )
     return new Set(rows.map((r) => r.key as string))
   }

@@ -43,6 +43,7 @@ export async function processTransaction(entries: ParsedEntry[], ctx: Interactio
       if (plan.entry.fullUrl && plan.target) fullUrls.set(plan.entry.fullUrl, plan.target)
     }
     assertNoOverlap(plans)
+    const absent = await absentUpdateTargets(plans, tx)
     const pending = new Set(plans.filter((p) => p.target && p.entry.request.method !== 'DELETE').map((p) => p.target!))
     for (const plan of plans) {
       if (plan.entry.resource) {
@@ -58,7 +59,7 @@ export async function processTransaction(entries: ParsedEntry[], ctx: Interactio
     for (const plan of ordered) {
       const { entry } = plan
       try {
-        const response = await execute(plan, txCtx, pending)
+        const response = await execute(plan, txCtx, pending, absent)
         results[entry.index] = entryResult(response, preference, entry.request.method === 'GET')
       } catch (err) {
         throw rebase(err, entry.path)
@@ -149,7 +150,15 @@ async function rewriteReferences(resource: Resource, fullUrls: Map<string, strin
   }
 }
 
-async function execute(plan: Planned, ctx: InteractionContext, pending: Set<string>): Promise<FhirResponse> {
+/** Update targets that do not exist yet (update-as-create), found with one query for the Bundle. */
+async function absentUpdateTargets(plans: Planned[], tx: ResourceStore): Promise<Set<string>> {
+  const targets = plans.filter((p) => p.entry.route.interaction === 'update' && p.target).map((p) => p.target!)
+  if (targets.length === 0) return new Set()
+  const existing = await tx.existing(targets)
+  return new Set(targets.filter((t) => !existing.has(t)))
+}
+
+async function execute(plan: Planned, ctx: InteractionContext, pending: Set<string>, absent: Set<string>): Promise<FhirResponse> {
   const { entry } = plan
   const { request, route } = entry
   const opts = { pending, path: `${entry.path}.resource` }
@@ -159,7 +168,7 @@ async function execute(plan: Planned, ctx: InteractionContext, pending: Set<stri
     case 'create':
       return plan.existing ?? createVersion(ctx, ctx.store, stripId(resource), { ...opts, id })
     case 'update':
-      return updateResource(ctx, resource, id!, request.headers.ifMatch, opts)
+      return updateResource(ctx, resource, id!, request.headers.ifMatch, { ...opts, absent: absent.has(plan.target!) })
     case 'conditional-update':
       return plan.target && resource.id === undefined && !(await ctx.store.read(resource.resourceType, id!))
         ? createVersion(ctx, ctx.store, resource, { ...opts, id })

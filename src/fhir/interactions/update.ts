@@ -22,16 +22,27 @@ export const conditionalUpdate: Handler = async (req, ctx, { type }) => {
   return conditionalUpdateResource(ctx, resource, req.query, req.headers.ifMatch)
 }
 
-/** Writes `resource` as the next version of type/id, creating it when absent (update-as-create). */
+/**
+ * Writes `resource` as the next version of type/id, creating it when absent (update-as-create).
+ * `absent`: the caller has seen that type/id does not exist, so the insert is tried first (one
+ * round trip instead of two when loading data); if it exists after all, the normal path runs.
+ */
 export async function updateResource(
   ctx: InteractionContext,
   resource: Resource,
   id: string,
   ifMatch?: string,
-  opts: WriteOptions = {},
+  opts: WriteOptions & { absent?: boolean } = {},
 ): Promise<FhirResponse> {
   return ctx.store.transaction(async (tx) => {
     const txCtx = { ...ctx, store: tx }
+    if (opts.absent && ifMatch === undefined) {
+      try {
+        return await createVersion(txCtx, tx, resource, { ...opts, id, method: 'PUT' })
+      } catch (err) {
+        if (!(err instanceof FhirError && err.status === 409)) throw err
+      }
+    }
     for (let attempt = 0; ; attempt++) {
       const current = await tx.readForUpdate(resource.resourceType, id)
       checkIfMatch(ifMatch, current)
