@@ -147,8 +147,13 @@ export class PgResourceStore implements ResourceStore {
     return { matches: rows, hasMore: more }
   }
 
-  async count(q: SearchQuery) {
+  async count(q: SearchQuery, estimate = false) {
     const { text, values } = countSql(q)
+    if (estimate) {
+      // The planner's row estimate for the search, without running it (_total=estimate).
+      const { rows } = await this.db.query(`EXPLAIN (FORMAT JSON) ${text.replace('count(*)::int AS n', '1')}`, values)
+      return Math.round(rows[0]['QUERY PLAN'][0].Plan['Plan Rows'] as number)
+    }
     const { rows } = await this.db.query(text, values)
     return rows[0].n as number
   }

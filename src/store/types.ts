@@ -68,7 +68,8 @@ export interface ResourceStore {
   history(query: HistoryQuery): Promise<{ total: number; versions: StoredVersion[] }>
   /** One page of current, not deleted resources meeting every condition, in sort order. */
   search(query: SearchQuery): Promise<SearchPage>
-  count(query: SearchQuery): Promise<number>
+  /** Matches of a search; `estimate` asks for the planner's estimate instead of a count. */
+  count(query: SearchQuery, estimate?: boolean): Promise<number>
   /** Resources referred to by the given ones (_include). */
   include(query: IncludeQuery): Promise<StoredVersion[]>
   /** Resources referring to the given ones (_revinclude). */

@@ -42,7 +42,11 @@ async function runSearch(req: FhirRequest, ctx: InteractionContext, types: strin
   const versions = page.matches.map((m) => m.version)
   let total: number | undefined
   if (!q.cursor && !page.hasMore) total = versions.length // the whole result is on this page
-  else if (parsed.total !== 'none' || countOnly) total = await ctx.store.count(q)
+  else if (countOnly || parsed.total === 'accurate') total = await ctx.store.count(q)
+  else if (parsed.total === 'estimate') {
+    // never below what this page already shows
+    total = Math.max(await ctx.store.count(q, true), versions.length + (page.hasMore ? 1 : 0))
+  }
   const included = await fetchIncludes(ctx.store, versions, parsed.include, parsed.revinclude)
 
   const entry: object[] = [...versions.map((v) => entryOf(v, 'match', ctx)), ...included.map((v) => entryOf(v, 'include', ctx))]
