@@ -1,6 +1,7 @@
-// The `casehub` command: start | migrate | load FILE|DIR | generate.
+// The `casehub` command: start | migrate | load FILE|DIR | reindex | generate.
 import { Command } from 'commander'
-import { initValidation } from './fhir/validation/index.js'
+import { initSearchParameters } from './fhir/search/parameters.js'
+import { initValidation, isResourceType } from './fhir/validation/index.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { VERSION } from './version.js'
 import { closeOnSignals, startServer } from './server.js'
@@ -8,6 +9,8 @@ import { openDatabase } from './store/database.js'
 import { migrate } from './store/migrate.js'
 import { systemContext } from './store/context.js'
 import { load } from './cli/load.js'
+import { reindex } from './cli/reindex.js'
+import { loadStoredSearchParameters } from './fhir/search/custom-parameters.js'
 
 function config(): Config {
   try {
@@ -52,9 +55,11 @@ program
   .action(async (path: string) => {
     const cfg = config()
     initValidation()
+    initSearchParameters()
     const db = await openDatabase(cfg)
     let result: Awaited<ReturnType<typeof load>>
     try {
+      await loadStoredSearchParameters(db.store(systemContext('load')))
       result = await load(path, {
         store: db.store(systemContext(`load-${Date.now()}`)),
         baseUrl: cfg.baseUrl ?? `http://${cfg.host}:${cfg.port}/fhir`,
@@ -86,6 +91,33 @@ program
       startDate: opts.startDate ?? DEFAULT_START_DATE,
     })
     process.stdout.write(formatSummary(summary, opts.out))
+  })
+
+program
+  .command('reindex')
+  .option('--type <type>', 'only resources of this type')
+  .description('recompute the search index of stored resources (after search parameters change)')
+  .action(async (opts: { type?: string }) => {
+    const cfg = config()
+    initValidation()
+    initSearchParameters()
+    if (opts.type && !isResourceType(opts.type)) {
+      process.stderr.write(`casehub: unknown resource type ${opts.type}\n`)
+      process.exit(2)
+    }
+    const db = await openDatabase(cfg)
+    try {
+      await loadStoredSearchParameters(db.store(systemContext('reindex')))
+      const total = await db.pool.query(
+        `SELECT count(*)::int AS n FROM resource WHERE NOT deleted ${opts.type ? 'AND resource_type = $1' : ''}`,
+        opts.type ? [opts.type] : [],
+      )
+      const n = await reindex(db.store(systemContext(`reindex-${Date.now()}`)), cfg.baseUrl ?? `http://${cfg.host}:${cfg.port}/fhir`, opts.type, total.rows[0].n)
+      process.stdout.write(`reindexed ${n} resources\n`)
+    } finally {
+      await db.close()
+    }
+    process.exit(0)
   })
 
 program.parseAsync().catch((err) => {

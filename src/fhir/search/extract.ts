@@ -39,15 +39,22 @@ function addComposite(rows: SearchIndexRows, param: SearchParam, elements: Typed
   if (!param.components) return
   let tuple = 0
   for (const element of elements) {
-    tuple++
-    param.components.forEach((component, i) => {
+    // A tuple matches only if every component has a value, so elements missing one add no rows.
+    const parts = param.components.map((component, i) => {
       const part = emptyRows()
-      const values = componentValues(component.expression, element, resource)
-      for (const tv of values) addValue(part, { code: `${param.code}$${i}`, type: component.type }, tv, baseUrl)
+      for (const tv of componentValues(component.expression, element, resource)) {
+        addValue(part, { code: `${param.code}$${i}`, type: component.type }, tv, baseUrl)
+      }
+      for (const row of part.tokens) row[3] = null // composites have no :text
+      return part
+    })
+    if (parts.some((part) => Object.values(part).every((list) => list.length === 0))) continue
+    tuple++
+    for (const part of parts) {
       for (const key of Object.keys(part) as (keyof SearchIndexRows)[]) {
         for (const row of part[key]) (rows[key] as unknown[][]).push([...row, tuple])
       }
-    })
+    }
   }
 }
 
@@ -114,10 +121,14 @@ function addTokens(rows: SearchIndexRows, code: string, type: string, v: any) {
   switch (type) {
     case 'Coding':
       return push(v.system, v.code, v.display)
-    case 'CodeableConcept':
-      for (const c of (v.coding ?? []) as Json[]) push(c.system, c.code, c.display)
-      if (isText(v.text)) push(null, null, v.text)
+    case 'CodeableConcept': {
+      // :text searches CodeableConcept.text and Coding.display, so each coding row carries both;
+      // a concept with text only gets a row of its own.
+      const codings = (v.coding ?? []) as Json[]
+      for (const c of codings) push(c.system, c.code, [v.text, c.display].filter(isText).join(' '))
+      if (codings.length === 0 && isText(v.text)) push(null, null, v.text)
       return
+    }
     case 'Identifier':
       push(v.system, v.value, v.type?.text)
       // :of-type (search.html#token): identifier type coding and value, kept as "typecode|value"
