@@ -212,7 +212,7 @@ function dedupe(rows: SearchIndexRows): SearchIndexRows {
     if (list.length < 2) return list
     const seen = new Set<string>()
     return list.filter((r) => {
-      const k = JSON.stringify(r)
+      const k = r.join('\u0001')
       if (seen.has(k)) return false
       seen.add(k)
       return true

@@ -6,8 +6,11 @@
 // evaluated with medplum.
 import { getDataType, type TypedValue } from '@medplum/core'
 
+/** The JSON keys an element of a given parent type is stored under, with their FHIR types. */
+type ChildKeys = { key: string; type: string }[]
+
 type Step =
-  | { kind: 'child'; name: string; as?: string }
+  | { kind: 'child'; name: string; as?: string; byParent: Map<string, ChildKeys> }
   | { kind: 'resolveIs'; type: string }
   | { kind: 'whereEquals'; field: string; value: string }
 
@@ -54,7 +57,7 @@ function parseMember(raw: string, resourceType: string): Step[] | undefined {
   // "where" steps after "as" are not in R4's expressions; keep the grammar small.
   if (as && trailing.length) return undefined
   const names = m[2] ? m[2].slice(1).split('.') : []
-  const steps: Step[] = names.map((name) => ({ kind: 'child', name }) as Step)
+  const steps: Step[] = names.map((name) => ({ kind: 'child', name, byParent: new Map() }) as Step)
   if (as) (steps[steps.length - 1] as { as?: string }).as = as
   return [...steps, ...trailing]
 }
@@ -64,7 +67,7 @@ function walk(resource: Record<string, unknown>, resourceType: string, steps: St
   for (const step of steps) {
     const next: TypedValue[] = []
     for (const tv of current) {
-      if (step.kind === 'child') childValues(tv, step.name, step.as, next)
+      if (step.kind === 'child') childValues(tv, step, next)
       else if (step.kind === 'resolveIs') {
         if (tv.type === 'Reference' && referenceType(tv.value?.reference) === step.type) next.push(tv)
       } else if (tv.value && typeof tv.value === 'object' && tv.value[step.field] === step.value) next.push(tv)
@@ -75,25 +78,31 @@ function walk(resource: Record<string, unknown>, resourceType: string, steps: St
   return current
 }
 
-function childValues(parent: TypedValue, name: string, as: string | undefined, out: TypedValue[]) {
+function childValues(parent: TypedValue, step: Extract<Step, { kind: 'child' }>, out: TypedValue[]) {
   const obj = parent.value
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return
-  const elements = elementsOf(parent.type)
-  if (!elements) return
-  const element = elements[name] ?? elements[name + '[x]']
-  if (!element) return
-  const types = element.type ?? []
-  if (elements[name + '[x]'] && !elements[name]) {
-    for (const t of types) {
-      if (as && t.code.toLowerCase() !== as.toLowerCase()) continue
-      push(obj[name + capitalize(t.code)], t.code, out)
-    }
-    return
+  let keys = step.byParent.get(parent.type)
+  if (!keys) {
+    keys = childKeys(parent.type, step.name, step.as)
+    step.byParent.set(parent.type, keys)
   }
-  const asType = as && types.find((t) => t.code.toLowerCase() === as.toLowerCase())?.code
-  if (as && !asType) return
-  const type = asType || types[0]?.code
-  if (type) push(obj[name], type, out)
+  for (const { key, type } of keys) push(obj[key], type, out)
+}
+
+/** Where element `name` of `parentType` lives in JSON: valueQuantity, valueString … for value[x]. */
+function childKeys(parentType: string, name: string, as: string | undefined): ChildKeys {
+  const elements = elementsOf(parentType)
+  if (!elements) return []
+  const same = (code: string) => !as || code.toLowerCase() === as.toLowerCase()
+  const choice = elements[name + '[x]']
+  if (choice && !elements[name]) {
+    return (choice.type ?? []).filter((t) => same(t.code)).map((t) => ({ key: name + capitalize(t.code), type: t.code }))
+  }
+  const element = elements[name]
+  if (!element) return []
+  const types = element.type ?? []
+  const type = as ? types.find((t) => same(t.code))?.code : types[0]?.code
+  return type ? [{ key: name, type }] : []
 }
 
 function push(value: unknown, type: string, out: TypedValue[]) {
