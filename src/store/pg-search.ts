@@ -21,7 +21,7 @@ export type SearchPhase = 'all' | 'valued' | 'missing'
 
 export function leadsWithIndexKey(q: SearchQuery): boolean {
   const lead = q.sort[0]
-  return lead !== undefined && lead.table !== 'id' && lead.table !== 'lastUpdated'
+  return lead !== undefined && lead.table !== 'id' && lead.table !== 'type' && lead.table !== 'lastUpdated'
 }
 
 /**
@@ -30,7 +30,8 @@ export function leadsWithIndexKey(q: SearchQuery): boolean {
  */
 export function searchSql(q: SearchQuery, phase: SearchPhase, backwards: boolean) {
   const p = new SqlParams()
-  const sorts = [...q.sort, { table: 'id' as const, descending: false }]
+  // resource type then id break ties, so the order is total even across types (system search)
+  const sorts = [...q.sort, { table: 'type' as const, descending: false }, { table: 'id' as const, descending: false }]
   let from = 'resource r'
   const extraWhere: string[] = []
   const keys: { expr: string; cast: string; descending: boolean }[] = []
@@ -44,7 +45,7 @@ export function searchSql(q: SearchQuery, phase: SearchPhase, backwards: boolean
       return
     }
     const { expr, cast } = sortKeySql(k, p)
-    if (k.table === 'id' || k.table === 'lastUpdated') keys.push({ expr, cast, descending: k.descending })
+    if (k.table === 'id' || k.table === 'type' || k.table === 'lastUpdated') keys.push({ expr, cast, descending: k.descending })
     else {
       // computed once per row, in a LATERAL subquery
       from += ` CROSS JOIN LATERAL (SELECT ${expr} AS v) s${i}`

@@ -64,6 +64,8 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
     }
     case 'or':
       return `(${c.conditions.map((inner) => conditionSql(inner, typeSql, idSql, p, row)).join(' OR ')})`
+    case 'and':
+      return `(${c.conditions.map((inner) => conditionSql(inner, typeSql, idSql, p, row)).join(' AND ')})`
     case 'tokenIn':
       throw new Error('token :in conditions are expanded before they reach the store')
     case 'composite':
@@ -78,7 +80,7 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
   }
 }
 
-type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'or' | 'tokenIn' | 'composite' }>
+type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'or' | 'and' | 'tokenIn' | 'composite' }>
 
 /** Component rows of one element (same tuple) that each meet their component's condition. */
 function compositeSql(components: Condition[], typeSql: string, idSql: string, p: SqlParams): string {
@@ -240,6 +242,7 @@ export function sortColumn(k: SortKey): SortColumn {
 /** A secondary sort key as a scalar over resource alias r (its lowest value ascending, highest descending). */
 export function sortKeySql(k: SortKey, p: SqlParams): { expr: string; cast: string } {
   if (k.table === 'id') return { expr: 'r.id', cast: 'text' }
+  if (k.table === 'type') return { expr: 'r.resource_type', cast: 'text' }
   if (k.table === 'lastUpdated') return { expr: 'r.last_updated', cast: 'timestamptz' }
   const c = sortColumn(k)
   const expr = `coalesce((SELECT ${k.descending ? 'max' : 'min'}(${c.column('s')}) FROM ${c.table} s

@@ -44,14 +44,15 @@ export type Condition =
   /** reverse chain (_has): some resource of sourceType refers here by param and meets the condition */
   | { kind: 'has'; sourceType: string; param: string; condition: Condition }
   | { kind: 'or'; conditions: Condition[] }
+  | { kind: 'and'; conditions: Condition[] }
   /** composite: OR over values, each an AND of component conditions met by one element */
   | { kind: 'composite'; values: Condition[][] }
   /** token :in / :not-in a ValueSet; the FHIR layer expands it into a token condition */
   | { kind: 'tokenIn'; param: string; valueSets: string[]; not: boolean }
 
 export interface SortKey {
-  /** 'id' and 'lastUpdated' sort on the resource row; others on index rows of param */
-  table: IndexTable | 'id' | 'lastUpdated'
+  /** 'id', 'type' and 'lastUpdated' sort on the resource row; others on index rows of param */
+  table: IndexTable | 'id' | 'type' | 'lastUpdated'
   param?: string
   descending: boolean
 }

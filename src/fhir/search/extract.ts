@@ -194,17 +194,22 @@ function addQuantity(rows: SearchIndexRows, code: string, type: string, v: any) 
 function addReference(rows: SearchIndexRows, code: string, type: string, v: any, baseUrl: string) {
   if (typeof v === 'string') {
     // canonical or uri elements searched as references
-    const key = referenceKey(v, baseUrl)
-    if (key) rows.references.push([code, key.type, key.id, key.url])
+    addReferenceKey(rows, code, referenceKey(v, baseUrl))
     return
   }
   if (type !== 'Reference' || typeof v !== 'object') return
   if (isText(v.reference)) {
-    const key = referenceKey(v.reference, baseUrl)
-    if (key) rows.references.push([code, key.type, key.id, key.url])
+    addReferenceKey(rows, code, referenceKey(v.reference, baseUrl))
   }
   // :identifier (search.html#reference): logical references by identifier
   if (v.identifier) rows.tokens.push([`${code}:identifier`, v.identifier.system ?? null, v.identifier.value ?? null, null])
+}
+
+/** A versioned canonical is found both by its URL and by URL|version. */
+function addReferenceKey(rows: SearchIndexRows, code: string, key: ReturnType<typeof referenceKey>) {
+  if (!key) return
+  rows.references.push([code, key.type, key.id, key.url])
+  if (key.version) rows.references.push([code, null, null, `${key.url}|${key.version}`])
 }
 
 function dedupe(rows: SearchIndexRows): SearchIndexRows {

@@ -57,7 +57,7 @@ export function parseSearch(types: string[], query: Record<string, string[]>, ba
   const sort = parseSort(types, query._sort?.[0])
   const { count } = pageParams(query)
   return {
-    query: { types, conditions, sort, count, cursor: parseCursor(query._cursor?.[0], sort.length + 1) },
+    query: { types, conditions, sort, count, cursor: parseCursor(query._cursor?.[0], sort.length + 2) },
     total: parseTotal(query._total?.[0]),
     include: parseIncludes(query, '_include'),
     revinclude: parseIncludes(query, '_revinclude'),
@@ -143,7 +143,12 @@ function valueCondition(param: SearchParam, modifier: string | undefined, raw: s
   }
   if (modifier === 'missing') {
     if (raw !== 'true' && raw !== 'false') throw badRequest(`${key} must be true or false`, key)
-    return { kind: 'missing', table, param: code, missing: raw === 'true' }
+    const missing = raw === 'true'
+    const rows: Condition = { kind: 'missing', table, param: code, missing }
+    if (param.type !== 'reference') return rows
+    // A reference holding only an identifier is indexed as a token (for :identifier); it is a value too.
+    const identifier: Condition = { kind: 'missing', table: 'token', param: `${code}:identifier`, missing }
+    return { kind: missing ? 'and' : 'or', conditions: [rows, identifier] }
   }
   switch (param.type) {
     case 'string': {

@@ -7,6 +7,8 @@ export interface ReferenceKey {
   type: string | null
   id: string | null
   url: string | null
+  /** canonical references: the |version, if any (url is then without it) */
+  version?: string
 }
 
 export function referenceKey(reference: string, baseUrl: string): ReferenceKey | undefined {
@@ -15,6 +17,8 @@ export function referenceKey(reference: string, baseUrl: string): ReferenceKey |
   if (reference.startsWith(baseUrl + '/')) local = reference.slice(baseUrl.length + 1)
   const m = LOCAL.exec(local)
   if (m) return { type: m[1], id: m[2], url: null }
-  // canonical references may carry |version; the index keeps the bare URL
-  return { type: null, id: null, url: reference.replace(/\|[^|]*$/, '') }
+  // canonical references may carry |version (search.html#versions)
+  const bar = reference.lastIndexOf('|')
+  if (bar < 0) return { type: null, id: null, url: reference }
+  return { type: null, id: null, url: reference.slice(0, bar), version: reference.slice(bar + 1) }
 }

@@ -88,7 +88,9 @@ export function numberValue(raw: string, param: string): RangeValue {
   const value = Number(rest)
   const decimals = m[3]?.length ?? 0
   const exponent = m[4] ? Number(m[4]) : 0
-  let half = 0.5 * 10 ** (exponent - decimals)
+  // search.html#number: 100 is [99.5, 100.5); in exponent form the spec's example takes 1e2 as
+  // [95, 105), one figure finer than written, and so does this.
+  let half = 0.5 * 10 ** (exponent - decimals - (m[4] ? 1 : 0))
   if (prefix === 'ap') half = Math.max(half, Math.abs(value) * 0.1)
   const exact = m[4] ? String(value) : rest.replace(/^\+/, '')
   return { prefix, low: String(value - half), high: String(value + half), exact }
@@ -118,5 +120,6 @@ export function referenceValue(raw: string, baseUrl: string, typeModifier: strin
   if (!value.includes('/') && !value.includes(':')) return { id: value }
   const key = referenceKey(value, baseUrl)
   if (!key) throw badRequest(`Invalid reference value for ${param}: ${JSON.stringify(raw)}`, param)
-  return key.url !== null ? { url: key.url } : { type: key.type!, id: key.id! }
+  if (key.url === null) return { type: key.type!, id: key.id! }
+  return { url: key.version ? `${key.url}|${key.version}` : key.url }
 }

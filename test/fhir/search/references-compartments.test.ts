@@ -68,7 +68,6 @@ function references(base: string): Row[] {
       name: ':missing=true (a logical reference is a value)',
       query: 'Observation?subject:missing=true',
       expect: ['o7'],
-      todo: 'BUG: a reference holding only an identifier counts as missing',
     },
     { name: 'performer', query: 'Observation?performer=Practitioner/dr', expect: ['o5'] },
     { name: 'canonical without version', query: `QuestionnaireResponse?questionnaire=${enc('http://example.org/Questionnaire/phq9')}`, expect: ['qr1', 'qr2'] },
@@ -76,7 +75,6 @@ function references(base: string): Row[] {
       name: 'canonical with version',
       query: `QuestionnaireResponse?questionnaire=${enc('http://example.org/Questionnaire/phq9|1.0')}`,
       expect: ['qr1'],
-      todo: 'BUG: the version of a canonical reference is dropped, so |1.0 also matches |2.0',
     },
   ]
 }
@@ -199,7 +197,7 @@ t.test('system and compartment search', async (t) => {
       walked.push(...entriesOf(bundle, 'match').map((e: any) => `${e.resource.resourceType}/${e.resource.id}`))
       url = bundle.link.find((l: any) => l.relation === 'next')?.url
     }
-    t.same(walked.sort(), all, `pages of one: both, each once (got ${walked.join(', ')})`, { todo: 'BUG: the paging cursor holds only the id, so a resource sharing its id with another type on the previous page is skipped' })
+    t.same(walked.sort(), all, `pages of one: both, each once (got ${walked.join(', ')})`)
   })
   t.test('compartment search', async (t) => runTable(t, hub, 'compartment', compartment))
   t.test('types outside the compartment are not listed (compartmentdefinition.html)', async (t) => {
