@@ -102,8 +102,11 @@ async function pickScenarios(db: pg.Client): Promise<Scenario[]> {
     WHERE s.resource_type = 'Task' AND s.param = 'owner' AND t.param = 'status' AND t.code = 'requested'
     GROUP BY 1 ORDER BY count(*) DESC LIMIT 5`)
   const withEmergencies = await one(`
-    SELECT s.target_id AS v FROM search_reference s JOIN search_token t ON t.resource_type = s.resource_type AND t.id = s.id
+    SELECT s.target_id AS v FROM search_reference s
+      JOIN search_token t ON t.resource_type = s.resource_type AND t.id = s.id
+      JOIN search_date d ON d.resource_type = s.resource_type AND d.id = s.id
     WHERE s.resource_type = 'Encounter' AND s.param = 'subject' AND t.param = 'class' AND t.code = 'EMER'
+      AND d.param = 'date' AND d.high > '2025-01-01'
     GROUP BY s.target_id ORDER BY md5(s.target_id) LIMIT 200`)
   if (!withActiveReferrals.length || !owners.length || !withEmergencies.length) {
     throw new Error('the generated population has no active referrals, requested tasks or A&E attendances')
@@ -185,7 +188,7 @@ function codeVersion(): string {
 async function main() {
   const started = Date.now()
   tempDir = mkdtempSync(join(os.tmpdir(), 'casehub-search-bench-'))
-  const reuse = opts.keepDir !== undefined && existsSync(join(opts.keepDir, 'PG_VERSION'))
+  const reuse = opts.keepDir !== undefined && existsSync(join(opts.keepDir, 'pg', 'PG_VERSION'))
   if (opts.keepDir) mkdirSync(opts.keepDir, { recursive: true, mode: 0o777 })
   // its own directory: startEmbeddedPostgres opens it to the unprivileged postgres user
   pgDir = opts.keepDir ? undefined : mkdtempSync(join(os.tmpdir(), 'casehub-search-bench-pg-'))

@@ -59,13 +59,20 @@ export function searchSql(q: SearchQuery, phase: SearchPhase, backwards: boolean
     where.push(keysetSql(keys, { values, backwards }, p))
   }
   const order = keys.map((k) => `${k.expr} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ')
-  const columns = keys.map((k, i) => `(${k.expr})::text AS k${phase === 'missing' ? i + 1 : i}`)
-  if (phase === 'missing') columns.unshift('NULL::text AS k0')
-  const text = `SELECT ${currentColumns('r')}, ${columns.join(', ')}
-FROM ${from}
-WHERE ${where.join('\n  AND ')}
-ORDER BY ${order}
-LIMIT ${Math.trunc(q.count) + 1}`
+  // The page is chosen on keys alone; bodies are turned into text only for its rows.
+  const offset = phase === 'missing' ? 1 : 0
+  const pageOrder = keys.map((k, i) => `page.k${i + offset} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ')
+  const keyColumns = keys.map((k, i) => `${k.expr} AS k${i + offset}`)
+  const outColumns = keys.map((_k, i) => `page.k${i + offset}::text AS k${i + offset}`)
+  if (phase === 'missing') outColumns.unshift('NULL::text AS k0')
+  const text = `SELECT ${currentColumns('x')}, ${outColumns.join(', ')}
+FROM (SELECT r.resource_type AS page_type, r.id AS page_id, ${keyColumns.join(', ')}
+  FROM ${from}
+  WHERE ${where.join('\n  AND ')}
+  ORDER BY ${order}
+  LIMIT ${Math.trunc(q.count) + 1}) page
+JOIN resource x ON x.resource_type = page.page_type AND x.id = page.page_id
+ORDER BY ${pageOrder}`
   return { text, values: p.values, keyCount: sorts.length }
 }
 

@@ -88,3 +88,15 @@ CREATE TABLE search_uri (
 );
 CREATE INDEX search_uri_value ON search_uri (resource_type, param, value);
 CREATE INDEX search_uri_resource ON search_uri (resource_type, id, param);
+
+-- Planner statistics for the search tables. A value's selectivity depends on the parameter it
+-- belongs to (code 'requested' only occurs under param 'status'), and a few values are very
+-- common (an owner with thousands of Tasks) among millions of rare ones (patients), so the
+-- planner gets multi-column statistics and larger samples to choose the selective side first.
+ALTER TABLE search_token ALTER COLUMN code SET STATISTICS 1000;
+ALTER TABLE search_reference ALTER COLUMN target_id SET STATISTICS 1000;
+ALTER TABLE search_string ALTER COLUMN value SET STATISTICS 1000;
+CREATE STATISTICS search_token_stats (dependencies, mcv) ON resource_type, param, code FROM search_token;
+CREATE STATISTICS search_reference_stats (dependencies, mcv) ON resource_type, param, target_type, target_id FROM search_reference;
+CREATE STATISTICS search_string_stats (dependencies, mcv) ON resource_type, param, value FROM search_string;
+CREATE STATISTICS search_date_stats (dependencies) ON resource_type, param, low FROM search_date;
