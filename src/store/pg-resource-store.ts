@@ -1,8 +1,9 @@
 // ResourceStore over PostgreSQL. Parameterised SQL only; statements are small and named by job.
+import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import type { RequestContext } from './context.js'
 import { deleteIndexCtes, EMPTY_INDEX, insertIndexCtes } from './index-sql.js'
-import { countSql, includeSql, leadsWithIndexKey, revIncludeSql, searchSql, type SearchPhase } from './pg-search.js'
+import { countSql, includeSql, leadsWithIndexKey, revIncludeSql, searchSql, type PagePart } from './pg-search.js'
 import { bodySql, currentColumns, toVersion } from './rows.js'
 import type { IncludeQuery, SearchQuery } from './search-types.js'
 import type { HistoryQuery, NewVersion, ResourceStore, SearchIndexRows, SearchPage, StoredVersion } from './types.js'
@@ -119,32 +120,14 @@ export class PgResourceStore implements ResourceStore {
   }
 
   async search(q: SearchQuery): Promise<SearchPage> {
-    const run = async (phase: SearchPhase, query: SearchQuery, backwards: boolean) => {
-      const { text, values, keyCount } = searchSql(query, phase, backwards)
-      const { rows } = await this.db.query(text, values)
-      return rows.map((row) => ({ version: toVersion(row), keys: keyValues(row, keyCount) }))
-    }
     const backwards = q.cursor?.backwards ?? false
-    let rows: SearchPage['matches']
-    if (!leadsWithIndexKey(q)) rows = await run('all', q, backwards)
-    else {
-      // Resources without the leading sort value come after all the others (search.html#sort).
-      const inMissing = q.cursor !== undefined && q.cursor.values[0] === null
-      const rest = (n: number) => q.count - n
-      if (!backwards) {
-        rows = inMissing ? [] : await run('valued', q, false)
-        if (rows.length <= q.count) {
-          rows.push(...(await run('missing', { ...q, cursor: inMissing ? q.cursor : undefined, count: rest(rows.length) }, false)))
-        }
-      } else if (inMissing) {
-        rows = await run('missing', q, true)
-        if (rows.length <= q.count) rows.push(...(await run('valued', { ...q, cursor: undefined, count: rest(rows.length) }, true)))
-      } else rows = await run('valued', q, true)
-    }
-    const more = rows.length > q.count
-    if (more) rows.length = q.count
-    if (backwards) rows.reverse()
-    return { matches: rows, hasMore: more }
+    const { text, values, keyCount } = searchSql(q, pageParts(q), backwards)
+    const { rows } = await this.db.query(prepared(text, values))
+    const matches = rows.map((row) => ({ version: toVersion(row), keys: keyValues(row, keyCount) }))
+    const more = matches.length > q.count
+    if (more) matches.length = q.count
+    if (backwards) matches.reverse()
+    return { matches, hasMore: more }
   }
 
   async count(q: SearchQuery, estimate = false) {
@@ -154,21 +137,21 @@ export class PgResourceStore implements ResourceStore {
       const { rows } = await this.db.query(`EXPLAIN (FORMAT JSON) ${text.replace('count(*)::int AS n', '1')}`, values)
       return Math.round(rows[0]['QUERY PLAN'][0].Plan['Plan Rows'] as number)
     }
-    const { rows } = await this.db.query(text, values)
+    const { rows } = await this.db.query(prepared(text, values))
     return rows[0].n as number
   }
 
   async include(q: IncludeQuery) {
     if (q.from.length === 0) return []
     const { text, values } = includeSql(q)
-    const { rows } = await this.db.query(text, values)
+    const { rows } = await this.db.query(prepared(text, values))
     return rows.map(toVersion)
   }
 
   async revInclude(q: IncludeQuery) {
     if (q.from.length === 0) return []
     const { text, values } = revIncludeSql(q)
-    const { rows } = await this.db.query(text, values)
+    const { rows } = await this.db.query(prepared(text, values))
     return rows.map(toVersion)
   }
 
@@ -237,6 +220,34 @@ export class PgResourceStore implements ResourceStore {
       client.release()
     }
   }
+}
+
+/**
+ * Searches of the same shape share their SQL text, so each is prepared once per connection
+ * (named by a hash of the text) and PostgreSQL can skip parsing and, when its cost model
+ * agrees, planning. Prefix LIKE conditions stay unprepared: their index range depends on the
+ * pattern, which a generic plan cannot see.
+ */
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  if (text.includes(' LIKE ')) return { text, values }
+  return { name: `s_${createHash('sha1').update(text).digest('base64url')}`, text, values }
+}
+
+/**
+ * Which parts a page draws from. Resources without the leading sort value come after all the
+ * others (search.html#sort), so walking forward goes valued → missing, backward the reverse.
+ */
+function pageParts(q: SearchQuery): PagePart[] {
+  if (!leadsWithIndexKey(q)) return [{ phase: 'all', useCursor: true }]
+  const inMissing = q.cursor !== undefined && q.cursor.values[0] === null
+  if (!q.cursor?.backwards) {
+    return inMissing
+      ? [{ phase: 'missing', useCursor: true }]
+      : [{ phase: 'valued', useCursor: true }, { phase: 'missing', useCursor: false }]
+  }
+  return inMissing
+    ? [{ phase: 'missing', useCursor: true }, { phase: 'valued', useCursor: false }]
+    : [{ phase: 'valued', useCursor: true }]
 }
 
 const keyValues = (row: Record<string, unknown>, n: number) =>

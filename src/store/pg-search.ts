@@ -1,7 +1,7 @@
 // The SELECT statements behind search, count, _include and _revinclude.
 import { currentColumns } from './rows.js'
 import { conditionSql, keysetSql, leadJoinSql, sortKeySql, SqlParams } from './search-sql.js'
-import type { IncludeQuery, SearchQuery } from './search-types.js'
+import type { IncludeQuery, SearchQuery, SortKey } from './search-types.js'
 
 function whereSql(q: SearchQuery, p: SqlParams): string {
   const parts = [
@@ -13,9 +13,9 @@ function whereSql(q: SearchQuery, p: SqlParams): string {
 }
 
 /**
- * Searches sorted by an index parameter run in two phases: resources with a value for the
- * leading sort key ('valued'), then those without one ('missing', which sort last). Others
- * run in one ('all').
+ * Searches sorted by an index parameter have two parts: resources with a value for the leading
+ * sort key ('valued'), then those without one ('missing', which sort last). Others have one
+ * part ('all').
  */
 export type SearchPhase = 'all' | 'valued' | 'missing'
 
@@ -24,56 +24,69 @@ export function leadsWithIndexKey(q: SearchQuery): boolean {
   return lead !== undefined && lead.table !== 'id' && lead.table !== 'type' && lead.table !== 'lastUpdated'
 }
 
+/** One part of a page: a phase, and whether the request's cursor applies to it. */
+export interface PagePart {
+  phase: SearchPhase
+  useCursor: boolean
+}
+
 /**
- * One page in sort order (the resource id breaks ties), one row more than asked for. Walking
- * backwards returns rows in reverse order. Without a cursor, backwards starts at the end.
+ * One page in sort order (type then id break ties), one row more than asked for, from one or
+ * two parts in the order given (one statement). Walking backwards returns rows in reverse
+ * order; without a cursor, backwards starts at the end.
  */
-export function searchSql(q: SearchQuery, phase: SearchPhase, backwards: boolean) {
+export function searchSql(q: SearchQuery, parts: PagePart[], backwards: boolean) {
   const p = new SqlParams()
-  // resource type then id break ties, so the order is total even across types (system search)
   const sorts = [...q.sort, { table: 'type' as const, descending: false }, { table: 'id' as const, descending: false }]
+  const dir = (descending: boolean) => (descending !== backwards ? 'DESC' : 'ASC')
+  const pages = parts.map((part, n) => pageSql(q, sorts, part, backwards, p, n))
+  const outer = sorts.map((k, i) => `page.k${i} ${dir(k.descending)}`)
+  const text = `SELECT ${currentColumns('x')}, ${sorts.map((_k, i) => `page.k${i}::text AS k${i}`).join(', ')}
+FROM (${pages.join('\nUNION ALL\n')}) page
+JOIN resource x ON x.resource_type = page.page_type AND x.id = page.page_id
+ORDER BY page.part, ${outer.join(', ')}
+LIMIT ${Math.trunc(q.count) + 1}`
+  return { text, values: p.values, keyCount: sorts.length }
+}
+
+/** The keys of one part's rows: page_type, page_id, part, k0..kn (k0 null in the missing phase). */
+function pageSql(q: SearchQuery, sorts: SortKey[], part: PagePart, backwards: boolean, p: SqlParams, n: number): string {
   let from = 'resource r'
   const extraWhere: string[] = []
   const keys: { expr: string; cast: string; descending: boolean }[] = []
   sorts.forEach((k, i) => {
-    if (i === 0 && phase !== 'all') {
+    if (i === 0 && part.phase !== 'all') {
       const lead = leadJoinSql(k, p)
-      if (phase === 'valued') {
+      if (part.phase === 'valued') {
         from += ` ${lead.join}`
         keys.push({ expr: lead.expr, cast: lead.cast, descending: k.descending })
-      } else extraWhere.push(lead.absent)
+      } else {
+        extraWhere.push(lead.absent)
+        keys.push({ expr: `NULL::${lead.cast}`, cast: lead.cast, descending: k.descending })
+      }
       return
     }
     const { expr, cast } = sortKeySql(k, p)
     if (k.table === 'id' || k.table === 'type' || k.table === 'lastUpdated') keys.push({ expr, cast, descending: k.descending })
     else {
       // computed once per row, in a LATERAL subquery
-      from += ` CROSS JOIN LATERAL (SELECT ${expr} AS v) s${i}`
-      keys.push({ expr: `s${i}.v`, cast, descending: k.descending })
+      from += ` CROSS JOIN LATERAL (SELECT ${expr} AS v) s${n}_${i}`
+      keys.push({ expr: `s${n}_${i}.v`, cast, descending: k.descending })
     }
   })
   const where = [whereSql(q, p), ...extraWhere]
-  if (q.cursor) {
-    // in the missing phase the cursor's leading value is null and not compared
-    const values = phase === 'missing' ? q.cursor.values.slice(1) : q.cursor.values
-    where.push(keysetSql(keys, { values, backwards }, p))
+  if (part.useCursor && q.cursor) {
+    // in the missing phase the leading value is null for every row and not compared
+    const compared = part.phase === 'missing' ? keys.slice(1) : keys
+    const values = part.phase === 'missing' ? q.cursor.values.slice(1) : q.cursor.values
+    where.push(keysetSql(compared, { values, backwards }, p))
   }
-  const order = keys.map((k) => `${k.expr} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ')
-  // The page is chosen on keys alone; bodies are turned into text only for its rows.
-  const offset = phase === 'missing' ? 1 : 0
-  const pageOrder = keys.map((k, i) => `page.k${i + offset} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ')
-  const keyColumns = keys.map((k, i) => `${k.expr} AS k${i + offset}`)
-  const outColumns = keys.map((_k, i) => `page.k${i + offset}::text AS k${i + offset}`)
-  if (phase === 'missing') outColumns.unshift('NULL::text AS k0')
-  const text = `SELECT ${currentColumns('x')}, ${outColumns.join(', ')}
-FROM (SELECT r.resource_type AS page_type, r.id AS page_id, ${keyColumns.join(', ')}
+  const ordered = (part.phase === 'missing' ? keys.slice(1) : keys).map((k) => `${k.expr} ${k.descending !== backwards ? 'DESC' : 'ASC'}`)
+  return `(SELECT r.resource_type AS page_type, r.id AS page_id, ${n} AS part, ${keys.map((k, i) => `${k.expr} AS k${i}`).join(', ')}
   FROM ${from}
   WHERE ${where.join('\n  AND ')}
-  ORDER BY ${order}
-  LIMIT ${Math.trunc(q.count) + 1}) page
-JOIN resource x ON x.resource_type = page.page_type AND x.id = page.page_id
-ORDER BY ${pageOrder}`
-  return { text, values: p.values, keyCount: sorts.length }
+  ORDER BY ${ordered.join(', ')}
+  LIMIT ${Math.trunc(q.count) + 1})`
 }
 
 export function countSql(q: SearchQuery) {
