@@ -119,15 +119,17 @@ export class PgResourceStore implements ResourceStore {
     return { total: total.rows[0].n, versions: rows.map(toVersion) }
   }
 
-  async search(q: SearchQuery): Promise<SearchPage> {
+  async search(q: SearchQuery, opts: { total?: boolean } = {}): Promise<SearchPage> {
     const backwards = q.cursor?.backwards ?? false
-    const { text, values, keyCount } = searchSql(q, pageParts(q), backwards)
+    const withTotal = opts.total === true && !q.cursor
+    const { text, values, keyCount } = searchSql(q, pageParts(q), backwards, withTotal)
     const { rows } = await this.db.query(prepared(text, values))
     const matches = rows.map((row) => ({ version: toVersion(row), keys: keyValues(row, keyCount) }))
     const more = matches.length > q.count
     if (more) matches.length = q.count
     if (backwards) matches.reverse()
-    return { matches, hasMore: more }
+    const total = withTotal ? ((rows[0]?.total as number | undefined) ?? 0) : undefined
+    return { matches, hasMore: more, total }
   }
 
   async count(q: SearchQuery, estimate = false) {

@@ -35,14 +35,17 @@ export interface PagePart {
  * two parts in the order given (one statement). Walking backwards returns rows in reverse
  * order; without a cursor, backwards starts at the end.
  */
-export function searchSql(q: SearchQuery, parts: PagePart[], backwards: boolean) {
+export function searchSql(q: SearchQuery, parts: PagePart[], backwards: boolean, withTotal = false) {
   const p = new SqlParams()
   const sorts = [...q.sort, { table: 'type' as const, descending: false }, { table: 'id' as const, descending: false }]
   const dir = (descending: boolean) => (descending !== backwards ? 'DESC' : 'ASC')
-  const pages = parts.map((part, n) => pageSql(q, sorts, part, backwards, p, n))
+  const pages = parts.map((part, n) => pageSql(q, sorts, part, backwards, p, n, withTotal))
   const outer = sorts.map((k, i) => `page.k${i} ${dir(k.descending)}`)
-  const text = `SELECT ${currentColumns('x')}, ${sorts.map((_k, i) => `page.k${i}::text AS k${i}`).join(', ')}
-FROM (${pages.join('\nUNION ALL\n')}) page
+  // Each part counts all its matches (a window over the rows before its LIMIT) when asked to.
+  const total = withTotal ? `, (SELECT sum(t.n) FROM (SELECT DISTINCT part, part_total AS n FROM pages) t)::int AS total` : ''
+  const text = `WITH pages AS (${pages.join('\nUNION ALL\n')})
+SELECT ${currentColumns('x')}, ${sorts.map((_k, i) => `page.k${i}::text AS k${i}`).join(', ')}${total}
+FROM pages page
 JOIN resource x ON x.resource_type = page.page_type AND x.id = page.page_id
 ORDER BY page.part, ${outer.join(', ')}
 LIMIT ${Math.trunc(q.count) + 1}`
@@ -50,7 +53,7 @@ LIMIT ${Math.trunc(q.count) + 1}`
 }
 
 /** The keys of one part's rows: page_type, page_id, part, k0..kn (k0 null in the missing phase). */
-function pageSql(q: SearchQuery, sorts: SortKey[], part: PagePart, backwards: boolean, p: SqlParams, n: number): string {
+function pageSql(q: SearchQuery, sorts: SortKey[], part: PagePart, backwards: boolean, p: SqlParams, n: number, withTotal: boolean): string {
   let from = 'resource r'
   const extraWhere: string[] = []
   const keys: { expr: string; cast: string; descending: boolean }[] = []
@@ -82,7 +85,8 @@ function pageSql(q: SearchQuery, sorts: SortKey[], part: PagePart, backwards: bo
     where.push(keysetSql(compared, { values, backwards }, p))
   }
   const ordered = (part.phase === 'missing' ? keys.slice(1) : keys).map((k) => `${k.expr} ${k.descending !== backwards ? 'DESC' : 'ASC'}`)
-  return `(SELECT r.resource_type AS page_type, r.id AS page_id, ${n} AS part, ${keys.map((k, i) => `${k.expr} AS k${i}`).join(', ')}
+  const count = withTotal ? ', count(*) OVER () AS part_total' : ''
+  return `(SELECT r.resource_type AS page_type, r.id AS page_id, ${n} AS part${count}, ${keys.map((k, i) => `${k.expr} AS k${i}`).join(', ')}
   FROM ${from}
   WHERE ${where.join('\n  AND ')}
   ORDER BY ${ordered.join(', ')}

@@ -66,8 +66,9 @@ export interface ResourceStore {
   /** Writes the next version of a resource the caller holds locked via readForUpdate. */
   replace(version: NewVersion): Promise<void>
   history(query: HistoryQuery): Promise<{ total: number; versions: StoredVersion[] }>
-  /** One page of current, not deleted resources meeting every condition, in sort order. */
-  search(query: SearchQuery): Promise<SearchPage>
+  /** One page of current, not deleted resources meeting every condition, in sort order;
+   *  `total` also counts every match (first pages only). */
+  search(query: SearchQuery, opts?: { total?: boolean }): Promise<SearchPage>
   /** Matches of a search; `estimate` asks for the planner's estimate instead of a count. */
   count(query: SearchQuery, estimate?: boolean): Promise<number>
   /** Resources referred to by the given ones (_include). */
@@ -91,4 +92,6 @@ export interface SearchPage {
   matches: { version: StoredVersion; keys: (string | null)[] }[]
   /** more rows follow in the direction walked */
   hasMore: boolean
+  /** all matches, when asked for on a first page (counted in the same statement) */
+  total?: number
 }

@@ -38,14 +38,17 @@ async function runSearch(req: FhirRequest, ctx: InteractionContext, types: strin
   if (extra) q.conditions.push(extra)
   q.conditions = await resolveValueSets(q.conditions, ctx.store, ctx.baseUrl)
   const countOnly = req.query._summary?.[0] === 'count'
-  const page = countOnly || q.count === 0 ? { matches: [], hasMore: true } : await ctx.store.search(q)
+  const page = countOnly || q.count === 0 ? { matches: [], hasMore: true } : await ctx.store.search(q, { total: parsed.total === 'accurate' })
   const versions = page.matches.map((m) => m.version)
-  let total: number | undefined
-  if (!q.cursor && !page.hasMore) total = versions.length // the whole result is on this page
-  else if (countOnly || parsed.total === 'accurate') total = await ctx.store.count(q)
-  else if (parsed.total === 'estimate') {
-    // never below what this page already shows
-    total = Math.max(await ctx.store.count(q, true), versions.length + (page.hasMore ? 1 : 0))
+  // First pages count their matches in the same statement; later pages ask separately.
+  let total = 'total' in page ? page.total : undefined
+  if (total === undefined) {
+    if (!q.cursor && !page.hasMore) total = versions.length // the whole result is on this page
+    else if (countOnly || parsed.total === 'accurate') total = await ctx.store.count(q)
+    else if (parsed.total === 'estimate') {
+      // never below what this page already shows
+      total = Math.max(await ctx.store.count(q, true), versions.length + (page.hasMore ? 1 : 0))
+    }
   }
   const included = await fetchIncludes(ctx.store, versions, parsed.include, parsed.revinclude)
 
