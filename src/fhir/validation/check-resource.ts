@@ -1,15 +1,18 @@
 /**
  * Entry point of resource validation: preflight checks, then the R4 JSON
- * schema, then the R4 StructureDefinitions (medplum's validator plus the
- * invariants it leaves out). Issues are merged and de-duplicated.
+ * schema, then the R4 StructureDefinitions (structure-check.ts, which applies
+ * @medplum/core's rules from precomputed plans, plus the invariants medplum
+ * leaves out). Issues are merged and de-duplicated.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes'
 import { resourceTypes } from './definitions.js'
 import { errorIssue, mergeIssues } from './issues.js'
 import { invariantCheck } from './invariant-check.js'
 import { preflight } from './preflight.js'
-import { loadProfiles, profileCheck } from './profile-check.js'
+import { loadProfiles } from './profile-check.js'
 import { compileAllSchemaValidators, schemaCheck } from './schema-check.js'
+import { structureCheck } from './structure-check.js'
+import { buildStructurePlans } from './structure-plans.js'
 
 export interface CheckOptions {
   /** The resource type from the request URL; the body must have the same type. */
@@ -25,8 +28,9 @@ let initialized = false
  */
 export function initValidation(): void {
   if (initialized) return
-  resourceTypes()
+  const types = resourceTypes()
   loadProfiles()
+  buildStructurePlans(types)
   compileAllSchemaValidators()
   initialized = true
 }
@@ -38,7 +42,10 @@ export function checkResource(resource: unknown, opts?: CheckOptions): Operation
     if (pre.fatal || !pre.resourceType) return pre.issues
     const target = resource as object
     const schemaIssues = schemaCheck(target, pre.resourceType)
-    let profileIssues = [...profileCheck(target, pre.resourceType), ...invariantCheck(target, pre.resourceType)]
+    let profileIssues = [
+      ...structureCheck(target, pre.resourceType, { hasNulls: pre.hasNulls }),
+      ...invariantCheck(target, pre.resourceType),
+    ]
     // When the profile validators fail outright on input the schema already
     // rejected, the schema's issues explain the problem better.
     if (schemaIssues.some((issue) => issue.severity === 'error')) {

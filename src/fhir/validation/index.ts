@@ -8,9 +8,11 @@
  *
  * Checks, in order (see the files for details): preflight.ts (JSON object,
  * resourceType, nesting depth, id), schema-check.ts (R4 JSON schema with
- * ajv, plus calendar dates and narrative XHTML), profile-check.ts (R4
- * StructureDefinitions with @medplum/core) and invariant-check.ts
- * (invariants @medplum/core leaves out).
+ * ajv, plus calendar dates and narrative XHTML), structure-check.ts (the
+ * base R4 StructureDefinitions, with @medplum/core's rules from precomputed
+ * plans) and invariant-check.ts (invariants @medplum/core leaves out).
+ * profile-check.ts validates against any StructureDefinition with
+ * @medplum/core's validator (for profiles; not used for the base ones).
  */
 export { checkResource, initValidation, type CheckOptions } from './check-resource.js'
 export { isResourceType, resourceTypes } from './definitions.js'

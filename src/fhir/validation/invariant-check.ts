@@ -38,19 +38,28 @@ export const REPLACED_CONSTRAINTS: ReadonlySet<string> = new Set(['mdd-1'])
 const UCUM_VALUE = toTypedValue(UCUM)
 
 /**
- * For frequent invariants whose expression starts with a condition that makes
- * it true, that condition in plain code: when it holds the FHIRPath
+ * For frequent invariants of the form `a or b`, a condition in plain code
+ * under which `a` or `b` is certainly true: when it holds, the FHIRPath
  * evaluation (the expensive part) is skipped.
  */
 const TRIVIALLY_MET: Readonly<Record<string, (value: Record<string, unknown>) => boolean>> = {
   // reference.startsWith('#').not() or ...
   'ref-1': (v) => !(typeof v.reference === 'string' && v.reference.startsWith('#')),
   // code.empty() or system.exists()
-  'qty-3': (v) => v.code === undefined,
+  'qty-3': (v) => v.code === undefined || (isText(v.system) && v._system === undefined && v._code === undefined),
   // value.empty() or system.exists()
-  'cpt-2': (v) => v.value === undefined,
+  'cpt-2': (v) => v.value === undefined || (isText(v.system) && v._system === undefined && v._value === undefined),
   // data.empty() or contentType.exists()
-  'att-1': (v) => v.data === undefined,
+  'att-1': (v) => v.data === undefined || (isText(v.contentType) && v._contentType === undefined && v._data === undefined),
+}
+
+/**
+ * A non-empty string: `x.exists()` is true. The shortcuts above also require
+ * that no `_x` extension is involved (a malformed one makes the FHIRPath
+ * evaluation fail, which is reported).
+ */
+function isText(value: unknown): boolean {
+  return typeof value === 'string' && value !== ''
 }
 
 type ParsedExpression = ReturnType<typeof parseFhirPath>
@@ -121,7 +130,7 @@ class InvariantWalker {
   private visitChild(object: Record<string, unknown>, child: TypePlan['children'][number], path: string, plan: TypePlan): void {
     for (const candidate of child.keys) {
       const found = object[candidate.key]
-      if (found === undefined && object['_' + candidate.key] === undefined) continue
+      if (found === undefined && object[candidate.extensionKey] === undefined) continue
       // The first key present decides the type; primitives are not visited.
       if (candidate.primitive || isEmptyValue(found)) return
       const childPath = `${path}.${child.name}`

@@ -30,6 +30,8 @@ export interface PlanConstraint {
 /** One JSON key an element may use, with the FHIR type of its value. */
 export interface ChildKey {
   key: string
+  /** `_` + key */
+  extensionKey: string
   type: string
   primitive: boolean
 }
@@ -85,7 +87,8 @@ function buildPlan(type: string): TypePlan {
     const keys = types.map((t) => {
       // Backbone elements carry their own type name as first type.
       const resolved = t.code === 'Element' || t.code === 'BackboneElement' ? types[0].code : t.code
-      return { key: segment.replace('[x]', capitalize(t.code)), type: resolved, primitive: isPrimitiveType(resolved) }
+      const key = segment.replace('[x]', capitalize(t.code))
+      return { key, extensionKey: '_' + key, type: resolved, primitive: isPrimitiveType(resolved) }
     })
     children.push({ name, keys })
   }

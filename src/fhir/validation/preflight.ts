@@ -20,6 +20,8 @@ export interface PreflightResult {
   fatal: boolean
   /** The resource's type, once it is known to be a valid R4 resource type. */
   resourceType?: string
+  /** Whether some value in the resource is null (found by the same walk as the depth check). */
+  hasNulls?: boolean
 }
 
 function describeJsonType(value: unknown): string {
@@ -61,7 +63,7 @@ export function preflight(resource: unknown, expectedType?: string): PreflightRe
     return fatal(errorIssue('value', `Unknown resource type ${describeValue(resourceType)}`, 'resourceType'))
   }
 
-  const tooDeep = findTooDeep(resource, resourceType)
+  const { tooDeep, hasNulls } = scan(resource, resourceType, MAX_DEPTH)
   if (tooDeep !== undefined) {
     return fatal(
       errorIssue('structure', `Resource is nested too deeply: more than ${MAX_DEPTH} levels of objects/arrays`, tooDeep),
@@ -74,7 +76,7 @@ export function preflight(resource: unknown, expectedType?: string): PreflightRe
     const got = id.length > 64 ? `${id.length} characters` : describeValue(id)
     issues.push(errorIssue('value', `Invalid id: ${ID_RULE} (got ${got})`, `${resourceType}.id`))
   }
-  return { issues, fatal: false, resourceType }
+  return { issues, fatal: false, resourceType, hasNulls }
 }
 
 interface Frame {
@@ -97,16 +99,28 @@ function framePath(frame: Frame, root: string): string {
  * object/array nested deeper than MAX_DEPTH, or undefined.
  */
 export function findTooDeep(root: object, rootName: string, maxDepth = MAX_DEPTH): string | undefined {
+  return scan(root, rootName, maxDepth).tooDeep
+}
+
+/**
+ * Walks the value without recursion: the location of the first object/array
+ * nested deeper than `maxDepth` (the walk stops there), and whether a null
+ * was seen on the way.
+ */
+function scan(root: object, rootName: string, maxDepth: number): { tooDeep?: string; hasNulls: boolean } {
+  let hasNulls = false
   const stack: Frame[] = [{ value: root, depth: 1, parent: undefined, key: '' }]
   while (stack.length > 0) {
     const frame = stack.pop() as Frame
-    if (frame.depth > maxDepth) return framePath(frame, rootName)
+    if (frame.depth > maxDepth) return { tooDeep: framePath(frame, rootName), hasNulls }
     if (Array.isArray(frame.value)) {
       const items = frame.value as unknown[]
       for (let i = items.length - 1; i >= 0; i--) {
         const item = items[i]
         if (item !== null && typeof item === 'object') {
           stack.push({ value: item, depth: frame.depth + 1, parent: frame, key: i })
+        } else if (item === null) {
+          hasNulls = true
         }
       }
     } else {
@@ -114,9 +128,11 @@ export function findTooDeep(root: object, rootName: string, maxDepth = MAX_DEPTH
         const item = (frame.value as Record<string, unknown>)[key]
         if (item !== null && typeof item === 'object') {
           stack.push({ value: item, depth: frame.depth + 1, parent: frame, key })
+        } else if (item === null) {
+          hasNulls = true
         }
       }
     }
   }
-  return undefined
+  return { hasNulls }
 }

