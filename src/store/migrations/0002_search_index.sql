@@ -74,8 +74,8 @@ CREATE TABLE search_reference (
   target_id     text,
   url           text            -- absolute, urn: and canonical references
 );
+-- Serves reference searches, _has and _revinclude alike: each knows the referring type and param.
 CREATE INDEX search_reference_target ON search_reference (resource_type, param, target_id, target_type);
-CREATE INDEX search_reference_reverse ON search_reference (target_id, target_type, resource_type, param);
 CREATE INDEX search_reference_url ON search_reference (resource_type, param, url) WHERE url IS NOT NULL;
 CREATE INDEX search_reference_resource ON search_reference (resource_type, id, param);
 
