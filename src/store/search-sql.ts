@@ -258,11 +258,14 @@ export function leadJoinSql(k: SortKey, p: SqlParams): { join: string; expr: str
   const c = sortColumn(k)
   const param = p.add(k.param)
   const better = k.descending ? '>' : '<'
-  const join = `JOIN ${c.table} k0 ON k0.resource_type = r.resource_type AND k0.id = r.id AND k0.param = ${param}
-    AND ${c.column('k0')} IS NOT NULL
+  const onlyRow = k.single
+    ? ''
+    : `
     AND NOT EXISTS (SELECT 1 FROM ${c.table} d WHERE d.resource_type = k0.resource_type AND d.id = k0.id
       AND d.param = k0.param AND ${c.column('d')} IS NOT NULL
       AND (${c.column('d')} ${better} ${c.column('k0')} OR (${c.column('d')} = ${c.column('k0')} AND d.ctid < k0.ctid)))`
+  const join = `JOIN ${c.table} k0 ON k0.resource_type = r.resource_type AND k0.id = r.id AND k0.param = ${param}
+    AND ${c.column('k0')} IS NOT NULL${onlyRow}`
   const absent = `NOT EXISTS (SELECT 1 FROM ${c.table} a WHERE a.resource_type = r.resource_type AND a.id = r.id
     AND a.param = ${param} AND ${c.column('a')} IS NOT NULL)`
   return { join, expr: c.column('k0'), cast: c.cast, absent }

@@ -55,6 +55,8 @@ export interface SortKey {
   table: IndexTable | 'id' | 'type' | 'lastUpdated'
   param?: string
   descending: boolean
+  /** at most one index row per resource (a single date element), so no lowest/highest to pick */
+  single?: boolean
 }
 
 /** Position after (or before) a row in sort order: its sort key values, then its id. */

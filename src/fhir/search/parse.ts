@@ -2,6 +2,7 @@
 // chains (subject:Patient.name=x), reverse chains (_has:Observation:patient:code=x), _sort,
 // _include/_revinclude, _total and the paging cursor. Unknown parameters are collected, not
 // thrown: the caller warns about them or, under Prefer: handling=strict, refuses the search.
+import { getSearchParameterDetails } from '@medplum/core'
 import { badRequest } from '../../errors.js'
 import type { Condition, Cursor, IndexTable, SearchQuery, SortKey } from '../../store/search-types.js'
 import { pageParams } from '../paging.js'
@@ -232,8 +233,19 @@ function parseSort(types: string[], raw: string | undefined): SortKey[] {
     const param = types.length === 1 ? searchParam(types[0], code) : undefined
     const table = param && TABLE_OF[param.type]
     if (!param || !table) throw badRequest(`Cannot sort ${types.join(',')} by "${code}"`, '_sort')
-    return { table, param: code, descending }
+    return { table, param: code, descending, single: singleDate(types[0], param) }
   })
+}
+
+/** A date parameter on one non-repeating date, dateTime, instant or Period: one index row at most. */
+function singleDate(type: string, param: SearchParam): boolean {
+  if (param.type !== 'date' || !param.url.startsWith('http://hl7.org/fhir/')) return false
+  try {
+    const details = getSearchParameterDetails(type, param.definition)
+    return !details.array && !(details.elementDefinitions ?? []).some((e) => e.type?.some((t) => t.code === 'Timing'))
+  } catch {
+    return false
+  }
 }
 
 function parseTotal(raw: string | undefined): ParsedSearch['total'] {
