@@ -227,8 +227,8 @@ export class PgResourceStore implements ResourceStore {
 /**
  * Searches of the same shape share their SQL text, so each is prepared once per connection
  * (named by a hash of the text) and PostgreSQL can skip parsing and, when its cost model
- * agrees, planning. Prefix LIKE conditions stay unprepared: their index range depends on the
- * pattern, which a generic plan cannot see.
+ * agrees, planning. :contains (LIKE '%…%') searches stay unprepared: whether an index helps
+ * depends on the pattern, which a generic plan cannot see.
  */
 function prepared(text: string, values: unknown[]): pg.QueryConfig {
   if (text.includes(' LIKE ')) return { text, values }

@@ -24,6 +24,18 @@ const TABLE: Record<IndexTable, string> = {
   uri: 'search_uri',
 }
 
+/** The least string greater than every string starting with `prefix` ('smith' → 'smiti'). */
+function prefixSuccessor(prefix: string): string | undefined {
+  const points = [...prefix]
+  while (points.length) {
+    const last = points.pop()!.codePointAt(0)!
+    // skip the surrogate range, which no string value holds
+    const next = last + 1 === 0xd800 ? 0xe000 : last + 1
+    if (next <= 0x10ffff) return points.join('') + String.fromCodePoint(next)
+  }
+  return undefined
+}
+
 /** LIKE pattern text with its wildcards escaped (the default escape character is \). */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c)
 
@@ -104,11 +116,16 @@ function compositeSql(components: Condition[], typeSql: string, idSql: string, p
 function valueMatch(c: ValueCondition, p: SqlParams): { table: IndexTable; match: string; negate?: boolean } {
   switch (c.kind) {
     case 'string': {
-      const ors = c.values.map((v) =>
-        c.mode === 'exact'
-          ? `x.exact = ${p.add(v)}`
-          : `x.value LIKE ${p.add(c.mode === 'start' ? likeEscape(v) + '%' : '%' + likeEscape(v) + '%')}`,
-      )
+      const ors = c.values.map((v) => {
+        if (c.mode === 'exact') return `x.exact = ${p.add(v)}`
+        if (c.mode === 'contains') return `x.value LIKE ${p.add('%' + likeEscape(v) + '%')}`
+        // starts-with as a range in the index's own (byte-wise) order: unlike LIKE, a prepared,
+        // generic plan can still use the index for it
+        const next = prefixSuccessor(v)
+        return next === undefined
+          ? `x.value ~>=~ ${p.add(v)}`
+          : `(x.value ~>=~ ${p.add(v)} AND x.value ~<~ ${p.add(next)})`
+      })
       return { table: 'string', match: ors.join(' OR ') }
     }
     case 'token': {
