@@ -11,6 +11,7 @@ import pg from 'pg'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/store/embedded-postgres.js'
 import { migrate } from '../src/store/migrate.js'
 import { cpuSnapshot, foreignShare } from './cpu.js'
+import { numberFrom } from './options.js'
 import { summarise } from './profile-summary.js'
 
 const benchDir = dirname(fileURLToPath(import.meta.url))
@@ -18,13 +19,6 @@ const rootDir = join(benchDir, '..')
 
 // ---------- options (environment variables, all optional) ----------
 
-function numberFrom(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`)
-  return n
-}
 
 const SCENARIOS = ['create', 'read', 'update', 'transaction'] as const
 type Scenario = (typeof SCENARIOS)[number]

@@ -13,18 +13,12 @@ import { generate } from '../src/generate/index.js'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/store/embedded-postgres.js'
 import { migrate } from '../src/store/migrate.js'
 import { cpuSnapshot, foreignShare } from './cpu.js'
+import { numberFrom } from './options.js'
 
 const benchDir = dirname(fileURLToPath(import.meta.url))
 const rootDir = join(benchDir, '..')
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
-function numberFrom(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`)
-  return n
-}
 
 const opts = {
   patients: numberFrom('BENCH_PATIENTS', 20_000),

@@ -1,25 +1,15 @@
 // `casehub load FILE|DIR`: Bundles and NDJSON through the API's code path, with a progress line.
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { ROOT, runCasehub } from '../helpers/cli.js'
 import { createTestDatabase } from '../helpers/test-server.js'
 
-const ROOT = new URL('../../', import.meta.url).pathname
 const SYNTHEA = join(ROOT, '../shared/data/synthea')
 
-function run(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/casehub.js'), ...args], { env: { ...process.env, ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }))
-  })
-}
+const run = runCasehub
 
 t.test('load a directory of Bundles and an NDJSON file', async (t) => {
   const url = await createTestDatabase(t)

@@ -1,23 +1,12 @@
 // `casehub reindex [--type T]`: recomputes the search index of stored resources, so a search
 // parameter added after the data was written finds it (search.html#custom).
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import pg from 'pg'
+import { runCasehub } from '../helpers/cli.js'
 import { createTestDatabase } from '../helpers/test-server.js'
 
-const ROOT = new URL('../../', import.meta.url).pathname
 
-function run(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/casehub.js'), ...args], { env: { ...process.env, ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }))
-  })
-}
+const run = runCasehub
 
 t.test('reindex rebuilds index rows for every stored resource, or one type', async (t) => {
   const url = await createTestDatabase(t)

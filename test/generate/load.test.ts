@@ -1,24 +1,14 @@
 // `casehub generate` then `casehub load`: the generated NDJSON goes into the database as it is.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import t from 'tap'
+import { runCasehub } from '../helpers/cli.js'
 import { createTestDatabase } from '../helpers/test-server.js'
 
-const ROOT = new URL('../../', import.meta.url).pathname
 
-function run(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/casehub.js'), ...args], { env: { ...process.env, ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }))
-  })
-}
+const run = runCasehub
 
 t.test('generate a small population and load it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'casehub-generate-load-'))

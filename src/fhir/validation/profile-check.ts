@@ -118,9 +118,17 @@ export function fromMedplumIssues(issues: OperationOutcomeIssue[], resource: obj
  */
 export function profileCheck(resource: object, resourceType: string, profile?: StructureDefinition): OperationOutcomeIssue[] {
   loadProfiles()
+  return runMedplumCheck(resource, resourceType, () => validateResource(resource as Resource, profile ? { profile } : undefined))
+}
+
+/**
+ * Runs a check that reports medplum-style issues (returned, or thrown as an OperationOutcomeError)
+ * and converts them; anything else thrown becomes one exception issue.
+ */
+export function runMedplumCheck(resource: object, resourceType: string, check: () => OperationOutcomeIssue[]): OperationOutcomeIssue[] {
   let issues: OperationOutcomeIssue[]
   try {
-    issues = validateResource(resource as Resource, profile ? { profile } : undefined)
+    issues = check()
   } catch (err) {
     if (err instanceof OperationOutcomeError) {
       issues = err.outcome.issue ?? []

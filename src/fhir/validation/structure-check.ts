@@ -42,15 +42,13 @@ import {
   isEmpty,
   isReference,
   isResource,
-  OperationOutcomeError,
   parseFhirPath,
   toTypedValue,
   UCUM,
   type TypedValue,
 } from '@medplum/core'
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes'
-import { errorIssue } from './issues.js'
-import { fromMedplumIssues } from './profile-check.js'
+import { runMedplumCheck } from './profile-check.js'
 import { choiceElementOf, structurePlan, type ElementKey, type ElementPlan, type PlanConstraint, type StructurePlan } from './structure-plans.js'
 
 const UCUM_VALUE = toTypedValue(UCUM)
@@ -513,17 +511,7 @@ export interface StructureCheckOptions {
  * issue, like profile-check.ts does.
  */
 export function structureCheck(resource: object, resourceType: string, opts?: StructureCheckOptions): OperationOutcomeIssue[] {
-  let issues: OperationOutcomeIssue[]
-  try {
-    const plan = structurePlan(resourceType)
-    issues = new StructureWalker({ type: resourceType, value: resource }).run(plan, opts?.hasNulls ?? true)
-  } catch (err) {
-    if (err instanceof OperationOutcomeError) {
-      issues = err.outcome.issue ?? []
-    } else {
-      const message = err instanceof Error ? err.message : String(err)
-      return [errorIssue('exception', `Could not check the resource against its profile: ${message}`, resourceType)]
-    }
-  }
-  return fromMedplumIssues(issues, resource)
+  return runMedplumCheck(resource, resourceType, () =>
+    new StructureWalker({ type: resourceType, value: resource }).run(structurePlan(resourceType), opts?.hasNulls ?? true),
+  )
 }
