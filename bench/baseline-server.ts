@@ -14,7 +14,7 @@ import pg from 'pg'
 import { initSearchParameters } from '../src/fhir/search/parameters.js'
 import { extractIndex } from '../src/fhir/search/extract.js'
 import { initValidation } from '../src/fhir/validation/index.js'
-import { deleteIndexCtes, insertIndexCtes } from '../src/store/index-sql.js'
+import { insertVersionSql, replaceVersionSql } from '../src/store/write-sql.js'
 import type { SearchIndexRows } from '../src/store/types.js'
 import { serveChild } from './child.js'
 
@@ -22,35 +22,13 @@ import { serveChild } from './child.js'
 initValidation()
 initSearchParameters()
 
-// --- SQL, as src/store/pg-resource-store.ts writes it ---
+// --- SQL: reads as src/store/pg-resource-store.ts writes them; writes from src/store/write-sql.ts ---
 const BODY = `CASE WHEN content IS NULL THEN NULL
   ELSE '{"resourceType":' || to_json(resource_type)::text || ',' || substr((content - 'resourceType')::text, 2) END`
 const CURRENT_COLUMNS = `resource_type, id, version_id::text AS version_id, last_updated, deleted,
   CASE WHEN deleted THEN 'DELETE' ELSE 'PUT' END AS method, ${BODY} AS json`
 const READ_CURRENT = `SELECT ${CURRENT_COLUMNS} FROM resource WHERE resource_type = $1 AND id = $2`
 const READ_FOR_UPDATE = `SELECT ${CURRENT_COLUMNS} FROM resource WHERE resource_type = $1 AND id = $2 FOR UPDATE`
-const insertIndex = (rows: SearchIndexRows, first: number) => insertIndexCtes(rows, first, 'current')
-const INSERT = (index: ReturnType<typeof insertIndex>) => `WITH current AS (
-               INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
-               VALUES ($1, $2, $3, $4, false, $5::jsonb)
-               ON CONFLICT DO NOTHING
-               RETURNING resource_type, id, version_id, last_updated, content),
-             history AS (
-               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
-               SELECT resource_type, id, version_id, last_updated, $6, content FROM current RETURNING 1),
-             ${index.ctes.join(',\n')}
-             SELECT count(*)::int AS n FROM history`
-const REPLACE = (index: ReturnType<typeof insertIndex>) => `WITH current AS (
-               UPDATE resource SET version_id = $3, last_updated = $4, deleted = $5, content = $6::jsonb
-               WHERE resource_type = $1 AND id = $2
-               RETURNING resource_type, id, version_id, last_updated, content),
-             history AS (
-               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
-               SELECT resource_type, id, version_id, last_updated, $7, content FROM current),
-             ${deleteIndexCtes().join(',\n')},
-             ${index.ctes.join(',\n')}
-             SELECT 1`
-
 // Index rows per resource type, computed from the first body seen (see the header comment).
 const indexByType = new Map<string, SearchIndexRows>()
 function indexRows(resource: Json): SearchIndexRows {
@@ -86,8 +64,8 @@ function stamp(resource: Json, id: string, versionId: number, lastUpdated: strin
 }
 
 async function insert(db: Db, type: string, id: string, lastUpdated: string, json: string, resource: Json) {
-  const index = insertIndex(indexRows(resource), 7)
-  const r = await db.query({ name: 'insert-resource', text: INSERT(index), values: [type, id, 1, lastUpdated, json, 'POST', ...index.values] })
+  const { text, indexValues } = insertVersionSql(indexRows(resource))
+  const r = await db.query({ name: 'insert-resource', text, values: [type, id, 1, lastUpdated, json, 'POST', ...indexValues] })
   if (r.rows[0].n !== 1) throw Object.assign(new Error(`${type}/${id} already exists`), { statusCode: 409 })
 }
 
@@ -142,11 +120,11 @@ app.put<{ Params: { type: string; id: string }; Body: Json }>('/fhir/:type/:id',
     const versionId = Number(rows[0].version_id) + 1
     const lastUpdated = new Date().toISOString()
     const json = JSON.stringify(stamp(req.body, id, versionId, lastUpdated))
-    const index = insertIndex(indexRows(req.body), 8)
+    const { text, indexValues } = replaceVersionSql(indexRows(req.body))
     await client.query({
       name: 'replace-resource',
-      text: REPLACE(index),
-      values: [type, id, versionId, lastUpdated, false, json, 'PUT', ...index.values],
+      text,
+      values: [type, id, versionId, lastUpdated, false, json, 'PUT', ...indexValues],
     })
     return { versionId: String(versionId), lastUpdated, json }
   })

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import type { RequestContext } from './context.js'
 import { deleteIndexCtes, EMPTY_INDEX, insertIndexCtes } from './index-sql.js'
+import { insertVersionSql, replaceVersionSql } from './write-sql.js'
 import { countSql, includeSql, leadsWithIndexKey, revIncludeSql, searchSql, type PagePart } from './pg-search.js'
 import { bodySql, currentColumns, toVersion } from './rows.js'
 import type { IncludeQuery, SearchQuery } from './search-types.js'
@@ -52,41 +53,21 @@ export class PgResourceStore implements ResourceStore {
 
   async insert(v: NewVersion) {
     // One statement: the history and index rows are written only when the current row was.
-    const index = insertIndexCtes(v.index ?? EMPTY_INDEX, 7, 'current')
+    const { text, indexValues } = insertVersionSql(v.index ?? EMPTY_INDEX)
     const { rows } = await this.db.query({
       name: 'insert-resource',
-      text: `WITH current AS (
-               INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
-               VALUES ($1, $2, $3, $4, false, $5::jsonb)
-               ON CONFLICT DO NOTHING
-               RETURNING resource_type, id, version_id, last_updated, content),
-             history AS (
-               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
-               SELECT resource_type, id, version_id, last_updated, $6, content FROM current RETURNING 1),
-             ${index.ctes.join(',\n')}
-             SELECT count(*)::int AS n FROM history`,
-      values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json, v.method, ...index.values],
+      text,
+      values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json, v.method, ...indexValues],
     })
     return rows[0].n === 1
   }
 
   async replace(v: NewVersion) {
-    // The old version's index rows go and the new version's arrive in the same statement (all
-    // sub-statements see one snapshot, so the DELETEs cannot remove the rows being inserted).
-    const index = insertIndexCtes(v.json === null ? EMPTY_INDEX : (v.index ?? EMPTY_INDEX), 8, 'current')
+    const { text, indexValues } = replaceVersionSql(v.json === null ? EMPTY_INDEX : (v.index ?? EMPTY_INDEX))
     await this.db.query({
       name: 'replace-resource',
-      text: `WITH current AS (
-               UPDATE resource SET version_id = $3, last_updated = $4, deleted = $5, content = $6::jsonb
-               WHERE resource_type = $1 AND id = $2
-               RETURNING resource_type, id, version_id, last_updated, content),
-             history AS (
-               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
-               SELECT resource_type, id, version_id, last_updated, $7, content FROM current),
-             ${deleteIndexCtes().join(',\n')},
-             ${index.ctes.join(',\n')}
-             SELECT 1`,
-      values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json === null, v.json, v.method, ...index.values],
+      text,
+      values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json === null, v.json, v.method, ...indexValues],
     })
   }
 
