@@ -49,7 +49,8 @@ import {
 } from '@medplum/core'
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes'
 import { runMedplumCheck } from './profile-check.js'
-import { choiceElementOf, structurePlan, type ElementKey, type ElementPlan, type PlanConstraint, type StructurePlan } from './structure-plans.js'
+import { choiceElementOf, structurePlan, type ElementPlan, type PlanConstraint, type StructurePlan } from './structure-plans.js'
+import { exists, isMetWithout, readElement, type FoundValue } from './structure-values.js'
 
 const UCUM_VALUE = toTypedValue(UCUM)
 const HL7_BASE = 'http://hl7.org/fhir/StructureDefinition/'
@@ -71,90 +72,6 @@ function parsed(expression: string): ParsedExpression {
 /** An issue in medplum's form (converted by fromMedplumIssues). */
 function issue(severity: 'error' | 'warning', code: OperationOutcomeIssue['code'], text: string, path: string): OperationOutcomeIssue {
   return { severity, code, details: { text }, expression: [path] }
-}
-
-/**
- * Copies the keys of a primitive's `_x` object onto its value, as medplum
- * does, without changing the input: onto a copy of an object, or onto a
- * String/Number/Boolean wrapper of a primitive (Object.assign throws where
- * medplum's does, e.g. for index keys on a string).
- */
-function assignExtension(target: unknown, extension: unknown): unknown {
-  if (!extension) return target
-  if (typeof extension !== 'object') throw new Error('Primitive extension must be an object')
-  const keys: Record<string, unknown> = {}
-  for (const key of Object.keys(extension)) {
-    if (key !== '__proto__' && key !== 'constructor') keys[key] = (extension as Record<string, unknown>)[key]
-  }
-  if (target === undefined || target === null) return Object.assign({}, keys)
-  if (typeof target !== 'object') return Object.assign(Object(target), keys)
-  return Object.assign(Array.isArray(target) ? target.slice() : { ...target }, keys)
-}
-
-/** The value of an element with its `_x` extension merged in, as medplum's property access returns it. */
-function mergeExtension(value: unknown, extension: unknown): unknown {
-  if (Array.isArray(value)) {
-    const result = value.slice()
-    const length = Math.max(value.length, (extension as unknown[]).length)
-    for (let i = 0; i < length; i++) result[i] = assignExtension(result[i], (extension as unknown[])[i])
-    return result
-  }
-  if (!value && Array.isArray(extension)) {
-    return extension.map((item) => assignExtension(undefined, item))
-  }
-  return assignExtension(value, extension)
-}
-
-interface FoundValue {
-  key: ElementKey
-  /** The value, with the `_x` extension merged in; undefined when absent or empty. */
-  value: unknown
-}
-
-/** Reads an element of an object like medplum's getTypedPropertyValue: the first key present decides. */
-function readElement(object: any, element: ElementPlan): FoundValue | undefined {
-  if (!object) return undefined
-  const keys = element.keys
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]
-    const value = object[key.key]
-    const extension = object[key.extensionKey]
-    if (value === undefined && extension === undefined) continue
-    const merged = extension ? mergeExtension(value, extension) : value
-    return isEmpty(merged) ? undefined : { key, value: merged }
-  }
-  return undefined
-}
-
-/** `name.exists()` in medplum's FHIRPath, for an element of an object: some values, none of them empty. */
-function exists(object: unknown, element: ElementPlan | undefined): boolean {
-  if (!element || !object || typeof object !== 'object') return false
-  const found = readElement(object, element)
-  if (!found) return false
-  if (!Array.isArray(found.value)) return true
-  let count = 0
-  for (const item of found.value) {
-    if (item === undefined) continue
-    if (isEmpty(item)) return false
-    count++
-  }
-  return count > 0
-}
-
-/** True when the value is an object that has none of the keys of one of the groups. */
-function isMetWithout(value: unknown, groups: string[][]): boolean {
-  if (!value || typeof value !== 'object') return false
-  for (const keys of groups) {
-    let absent = true
-    for (const key of keys) {
-      if ((value as Record<string, unknown>)[key] !== undefined) {
-        absent = false
-        break
-      }
-    }
-    if (absent) return true
-  }
-  return false
 }
 
 /** What is wrong with a string value, in medplum's words (its format regexes aside, see above). */
