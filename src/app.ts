@@ -9,6 +9,8 @@ import { FHIR_JSON } from './fhir/http-response.js'
 import { fhirPlugin } from './fhir/plugin.js'
 import { initSearchParameters } from './fhir/search/parameters.js'
 import { initValidation } from './fhir/validation/index.js'
+import { setUnknownProfilePolicy } from './fhir/conformance/declared-profiles.js'
+import { registerValidate } from './fhir/operations/validate.js'
 import type { Database } from './store/database.js'
 
 const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,200}$/
@@ -27,6 +29,8 @@ function rawClientError(err: Error & { code?: string }, socket: Duplex) {
 export async function buildApp(config: Config, db: Database): Promise<FastifyInstance> {
   initValidation()
   initSearchParameters()
+  setUnknownProfilePolicy(config.unknownProfile)
+  registerValidate()
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     // X-Request-Id is honoured when it is a sane token, else a new one is made (and echoed).

@@ -17,6 +17,8 @@ export interface Config {
   /** Public base URL of the FHIR API; derived from the Host header when absent */
   baseUrl?: string
   dbPoolSize: number
+  /** a meta.profile the server does not know: 'warning' accepts the resource, 'error' rejects it (422) */
+  unknownProfile: 'warning' | 'error'
 }
 
 const schema = {
@@ -31,6 +33,7 @@ const schema = {
     CASEHUB_REFERENCE_POLICY: { enum: ['lenient', 'strict'], default: 'lenient' },
     CASEHUB_BASE_URL: { type: 'string', pattern: '^https?://[^\\s]+[^/]$' },
     CASEHUB_DB_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+    CASEHUB_UNKNOWN_PROFILE: { enum: ['warning', 'error'], default: 'warning' },
   },
 } as const
 
@@ -65,5 +68,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     referencePolicy: v.CASEHUB_REFERENCE_POLICY,
     baseUrl: v.CASEHUB_BASE_URL,
     dbPoolSize: v.CASEHUB_DB_POOL_SIZE,
+    unknownProfile: v.CASEHUB_UNKNOWN_PROFILE,
   })
 }

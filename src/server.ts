@@ -7,6 +7,8 @@ import { openDatabase, type Database } from './store/database.js'
 import { reindex } from './cli/reindex.js'
 import { loadStoredSearchParameters } from './fhir/search/custom-parameters.js'
 import { systemContext } from './store/context.js'
+import { installConformance, registerStoredCanonicals } from './fhir/conformance/install.js'
+import { fileURLToPath } from 'node:url'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -16,6 +18,9 @@ export interface RunningServer {
 }
 
 const SEARCH_INDEX_MIGRATION = '0002_search_index.sql'
+
+/** CaseHub's own StructureDefinitions, SearchParameters, CodeSystems and ValueSets. */
+const CONFORMANCE_DIRS = ['../profiles/', '../terminology/'].map((d) => fileURLToPath(new URL(d, import.meta.url)))
 
 /** Data written before the search index existed is indexed once, when the index arrives. */
 async function indexExistingData(app: FastifyInstance, db: Database, config: Config) {
@@ -31,8 +36,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let app: FastifyInstance
   try {
     app = await buildApp(config, db)
-    const stored = await loadStoredSearchParameters(db.store(systemContext('startup')))
+    const store = db.store(systemContext('startup'))
+    const installed = await installConformance(
+      { store, baseUrl: config.baseUrl ?? `http://${config.host}:${config.port}/fhir`, referencePolicy: 'lenient' },
+      CONFORMANCE_DIRS,
+    )
+    app.log.info(installed, 'conformance resources installed from profiles/ and terminology/')
+    const stored = await loadStoredSearchParameters(store)
     if (stored) app.log.info({ searchParameters: stored }, 'search parameters loaded from the database')
+    await registerStoredCanonicals(store)
     if (db.migrated.includes(SEARCH_INDEX_MIGRATION)) await indexExistingData(app, db, config)
     await app.listen({ port: config.port, host: config.host })
   } catch (err) {

@@ -32,6 +32,7 @@ export function parseBundle(body: unknown): { type: 'transaction' | 'batch'; ent
   const raw = (bundle.entry ?? []) as BundleEntry[]
   const entries: ParsedEntry[] = []
   const problems: OperationOutcomeIssue[] = []
+  let status = 0
   raw.forEach((entry, index) => {
     try {
       entries.push(parseEntry(entry, index))
@@ -39,10 +40,14 @@ export function parseBundle(body: unknown): { type: 'transaction' | 'batch'; ent
       if (!(err instanceof FhirError) || bundle.type === 'batch') {
         if (bundle.type === 'batch' && err instanceof FhirError) entries.push(failedEntry(index, err))
         else throw err
-      } else problems.push(...(err.outcome.issue ?? []))
+      } else {
+        problems.push(...(err.outcome.issue ?? []))
+        // 422 (profile violations) only when every entry's problem is one; otherwise 400
+        status = status === 0 || status === err.status ? err.status : 400
+      }
     }
   })
-  if (problems.length) throw invalidResource(problems)
+  if (problems.length) throw invalidResource(problems, status)
   return { type: bundle.type, entries }
 }
 
@@ -89,7 +94,10 @@ function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
     },
   }
   let resource: Resource | undefined
-  if (method === 'POST' || method === 'PUT') {
+  if (route.interaction.startsWith('operation')) {
+    // An operation checks its own inputs (a Parameters resource, or the resource it acts on)
+    request.body = entry.resource
+  } else if (method === 'POST' || method === 'PUT') {
     resource = requireResource(entry.resource, route.params.type!, `${path}.resource`)
     request.body = resource
   } else if (method === 'PATCH') {

@@ -8,6 +8,7 @@ import { read } from './interactions/read.js'
 import { search, searchCompartment, searchSystem } from './interactions/search.js'
 import { conditionalUpdate, update } from './interactions/update.js'
 import { vread } from './interactions/vread.js'
+import { operation } from './operations/dispatch.js'
 import type { Interaction } from './routes.js'
 import type { Handler } from './types.js'
 
@@ -28,4 +29,7 @@ export const HANDLERS: Record<Exclude<Interaction, 'transaction'>, Handler> = {
   'history-instance': history,
   'history-type': history,
   'history-system': history,
+  'operation-system': operation,
+  'operation-type': operation,
+  'operation-instance': operation,
 }

@@ -25,7 +25,7 @@ export function sendFhir(reply: FastifyReply, res: FhirResponse, opts: ResponseO
   if (opts.isWrite && body !== undefined) {
     const pref = returnPreference(opts.prefer)
     if (pref === 'minimal') body = undefined
-    else if (pref === 'OperationOutcome') body = writeOutcome(res.status)
+    else if (pref === 'OperationOutcome') body = writeOutcome(res.status, res.issues)
   }
   if (body === undefined || res.status === 304 || opts.head) {
     if (body !== undefined) reply.type(FHIR_JSON)

@@ -44,6 +44,8 @@ export async function fhirPlugin(app: FastifyInstance, { config, db }: FhirPlugi
         checkContentType(contentType, [FORM])
         for (const [k, v] of Object.entries(parseQueryString(raw))) (query[k] ??= []).push(...v)
       }
+    } else if (interaction.startsWith('operation') && method === 'POST' && (raw === undefined || raw.trim() === '')) {
+      // an operation invoked by POST without inputs (operations.html#invoking)
     } else if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       checkContentType(contentType, method === 'PATCH' ? [JSON_PATCH] : ['application/fhir+json'])
       body = parseJson(raw)

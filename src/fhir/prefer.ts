@@ -1,4 +1,5 @@
 // Prefer: return=minimal | representation | OperationOutcome (http.html#ops) for write results.
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes'
 import { issue, outcome } from '../errors.js'
 
 export type ReturnPreference = 'minimal' | 'representation' | 'OperationOutcome'
@@ -10,7 +11,7 @@ export function returnPreference(prefer: string | undefined): ReturnPreference {
   return v === 'minimal' ? 'minimal' : v === 'operationoutcome' ? 'OperationOutcome' : 'representation'
 }
 
-export function writeOutcome(status: number) {
+export function writeOutcome(status: number, warnings: OperationOutcomeIssue[] = []) {
   const text = status === 201 ? 'Created' : status === 200 ? 'Updated' : 'Done'
-  return outcome([issue('informational', text, undefined, 'information')])
+  return outcome([issue('informational', text, undefined, 'information'), ...warnings])
 }

@@ -8,8 +8,11 @@ export type Interaction =
   | 'capabilities' | 'transaction' | 'history-system' | 'search-system' | 'search-compartment'
   | 'search-type' | 'create' | 'conditional-update' | 'conditional-delete' | 'conditional-patch' | 'history-type'
   | 'read' | 'update' | 'patch' | 'delete' | 'history-instance' | 'vread'
+  | 'operation-system' | 'operation-type' | 'operation-instance'
 
-type Shape = 'root' | '_search' | 'metadata' | '_history' | 'type' | 'type/id/type' | 'type/_search' | 'type/_history' | 'type/id' | 'type/id/_history' | 'type/id/_history/vid'
+type Shape =
+  | 'root' | '_search' | 'metadata' | '_history' | 'type' | 'type/id/type' | 'type/_search' | 'type/_history' | 'type/id'
+  | 'type/id/_history' | 'type/id/_history/vid' | '$op' | 'type/$op' | 'type/id/$op'
 
 export const ROUTES: Record<Shape, Partial<Record<Method, Interaction>>> = {
   root: { GET: 'search-system', POST: 'transaction' },
@@ -23,6 +26,10 @@ export const ROUTES: Record<Shape, Partial<Record<Method, Interaction>>> = {
   'type/id/_history': { GET: 'history-instance' },
   'type/id/type': { GET: 'search-compartment' },
   'type/id/_history/vid': { GET: 'vread' },
+  // operations.html#invoking: [base]/$op, [base]/[type]/$op, [base]/[type]/[id]/$op
+  $op: { GET: 'operation-system', POST: 'operation-system' },
+  'type/$op': { GET: 'operation-type', POST: 'operation-type' },
+  'type/id/$op': { GET: 'operation-instance', POST: 'operation-instance' },
 }
 
 export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/
@@ -41,13 +48,17 @@ export function matchRoute(method: Method, path: string): MatchedRoute {
   else if (segments.length === 1 && first === 'metadata') shape = 'metadata'
   else if (segments.length === 1 && first === '_history') shape = '_history'
   else if (segments.length === 1 && first === '_search') shape = '_search'
-  else {
-    if (first.startsWith('$') || second?.startsWith('$') || third?.startsWith('$')) {
-      throw notFound(`Operation ${segments.find((s) => s.startsWith('$'))} is not supported by this server`)
-    }
+  else if (segments.length === 1 && first.startsWith('$')) {
+    params.operation = operationName(first)
+    shape = '$op'
+  } else {
     if (!isResourceType(first)) throw notFound(`Unknown resource type "${first}"`)
     params.type = first
     if (segments.length === 1) shape = 'type'
+    else if (segments.length === 2 && second.startsWith('$')) {
+      params.operation = operationName(second)
+      shape = 'type/$op'
+    }
     else if (segments.length === 2 && second === '_search') shape = 'type/_search'
     else if (segments.length === 2 && second === '_history') shape = 'type/_history'
     else {
@@ -56,6 +67,10 @@ export function matchRoute(method: Method, path: string): MatchedRoute {
       }
       params.id = second
       if (segments.length === 2) shape = 'type/id'
+      else if (segments.length === 3 && third.startsWith('$')) {
+        params.operation = operationName(third)
+        shape = 'type/id/$op'
+      }
       else if (segments.length === 3 && third === '_history') shape = 'type/id/_history'
       else if (segments.length === 3 && isResourceType(third)) {
         params.compartmentType = third
@@ -67,10 +82,16 @@ export function matchRoute(method: Method, path: string): MatchedRoute {
       } else throw notFound(`No FHIR interaction at /${path}`)
     }
   }
-  const interaction = ROUTES[shape][method === 'HEAD' ? 'GET' : method]
+  const interaction = ROUTES[shape!][method === 'HEAD' ? 'GET' : method]
   if (!interaction) {
     const allowed = Object.keys(ROUTES[shape]).join(', ')
     throw methodNotAllowed(`${method} is not allowed on /${path}; allowed: ${allowed}`)
   }
   return { interaction, params }
+}
+
+function operationName(segment: string): string {
+  const name = segment.slice(1)
+  if (!/^[A-Za-z][A-Za-z0-9\-]{0,63}$/.test(name)) throw notFound(`No operation named "${segment.slice(0, 80)}"`)
+  return name
 }

@@ -30,6 +30,8 @@ export interface FhirResponse {
   location?: string
   etag?: string
   lastModified?: string
+  /** warnings about an accepted write, returned with Prefer: return=OperationOutcome */
+  issues?: import('@medplum/fhirtypes').OperationOutcomeIssue[]
 }
 
 export interface InteractionContext {
@@ -46,4 +48,6 @@ export interface RouteParams {
   versionId?: string
   /** the resource type searched for in a compartment search (Patient/1/Observation) */
   compartmentType?: string
+  /** the operation's name without '$' (operations.html) */
+  operation?: string
 }

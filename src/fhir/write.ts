@@ -6,6 +6,8 @@ import type { ResourceStore, StoredVersion } from '../store/types.js'
 import { assertReferencesExist } from './references.js'
 import { applySearchParameter, checkSearchParameter } from './search/custom-parameters.js'
 import { extractIndex } from './search/extract.js'
+import { registerCanonical, unregisterCanonical } from './conformance/canonical-registry.js'
+import { assertCanonicalFree, assertWritable } from './conformance/read-only.js'
 import type { FhirResponse, InteractionContext } from './types.js'
 import { now, stamp, versionResponse } from './versioning.js'
 
@@ -14,6 +16,18 @@ export interface WriteOptions {
   pending?: Set<string>
   /** Where the resource sits in the request, for error locations */
   path?: string
+  /** installing CaseHub's own conformance resources, which the API may not change */
+  install?: boolean
+}
+
+/** Once the write commits, this process starts using a new SearchParameter, profile or ValueSet. */
+function applyAfterCommit(store: ResourceStore, type: string, id: string, body: Resource | null) {
+  store.afterCommit(() => {
+    if (body) {
+      applySearchParameter(body)
+      registerCanonical(body)
+    } else unregisterCanonical(type, id)
+  })
 }
 
 async function checkReferences(ctx: InteractionContext, store: ResourceStore, resource: Resource, opts: WriteOptions) {
@@ -32,6 +46,7 @@ export async function createVersion(
   await checkReferences(ctx, store, resource, opts)
   checkSearchParameter(resource, opts.path)
   const id = opts.id ?? randomUUID()
+  if (!opts.install) assertCanonicalFree(resource, id, opts.path)
   const lastUpdated = now()
   const body = stamp(resource, id, 1, lastUpdated)
   const json = JSON.stringify(body)
@@ -40,7 +55,7 @@ export async function createVersion(
     resourceType: resource.resourceType, id, versionId: 1, lastUpdated, method: opts.method ?? 'POST', json, index,
   })
   if (!inserted) throw conflict(`${resource.resourceType}/${id} already exists`)
-  applySearchParameter(body)
+  applyAfterCommit(store, resource.resourceType, id, body)
   return versionResponse(201, { resourceType: resource.resourceType, id, versionId: '1', lastUpdated }, ctx.baseUrl, json, true)
 }
 
@@ -53,9 +68,11 @@ export async function nextVersion(
   method: 'PUT' | 'PATCH' | 'DELETE',
   opts: WriteOptions = {},
 ): Promise<{ response: FhirResponse; versionId: string }> {
+  if (!opts.install) assertWritable(current.resourceType, current.id)
   if (resource) {
     await checkReferences(ctx, store, resource, opts)
     checkSearchParameter(resource, opts.path)
+    if (!opts.install) assertCanonicalFree(resource, current.id, opts.path)
   }
   const versionId = Number(current.versionId) + 1
   const lastUpdated = now()
@@ -63,7 +80,7 @@ export async function nextVersion(
   const json = body ? JSON.stringify(body) : null
   const index = body ? extractIndex(body, ctx.baseUrl) : undefined
   await store.replace({ resourceType: current.resourceType, id: current.id, versionId, lastUpdated, method, json, index })
-  if (body) applySearchParameter(body)
+  applyAfterCommit(store, current.resourceType, current.id, body)
   const v = { resourceType: current.resourceType, id: current.id, versionId: String(versionId), lastUpdated }
   // A write over a deleted resource brings it back: that is a create (201) in http.html#update terms.
   const status = current.deleted ? 201 : 200

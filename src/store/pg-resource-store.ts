@@ -20,7 +20,13 @@ export class PgResourceStore implements ResourceStore {
     private readonly db: Db,
     readonly context: RequestContext,
     private readonly inTransaction = false,
+    private readonly committed: (() => void)[] = [],
   ) {}
+
+  afterCommit(fn: () => void) {
+    if (this.inTransaction) this.committed.push(fn)
+    else fn()
+  }
 
   async read(type: string, id: string) {
     const { rows } = await this.db.query({
@@ -193,8 +199,10 @@ export class PgResourceStore implements ResourceStore {
     const client = await (this.db as pg.Pool).connect()
     try {
       await client.query('BEGIN')
-      const result = await fn(new PgResourceStore(client, this.context, true))
+      const tx = new PgResourceStore(client, this.context, true)
+      const result = await fn(tx)
       await client.query('COMMIT')
+      for (const done of tx.committed) done()
       return result
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined)

@@ -83,6 +83,8 @@ export interface ResourceStore {
   guardConditional(resourceType: string, criteria: string): Promise<void>
   /** Which of the `Type/id` keys name a current, not deleted resource. */
   existing(keys: string[]): Promise<Set<string>>
+  /** Runs `fn` once the current transaction commits (at once outside a transaction); not after a rollback. */
+  afterCommit(fn: () => void): void
   /** Runs fn in one database transaction (joins the surrounding one when already inside). */
   transaction<T>(fn: (tx: ResourceStore) => Promise<T>): Promise<T>
 }

@@ -10,6 +10,8 @@ import { loadConfig, type Config } from '../../src/config.js'
 import { startServer, type RunningServer } from '../../src/server.js'
 import { startEmbeddedPostgres } from '../../src/store/embedded-postgres.js'
 import { migrate } from '../../src/store/migrate.js'
+import { readConformanceFiles } from '../../src/fhir/conformance/install.js'
+import { fileURLToPath } from 'node:url'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -20,10 +22,18 @@ export interface TestServer {
   /** http://127.0.0.1:PORT/fhir */
   url: string
   client: InstanceType<typeof Client>
-  /** rows in a store table, to prove that nothing (or exactly something) was written */
+  /** rows in a store table, to prove that nothing (or exactly something) was written; the
+   *  conformance resources installed at start (profiles/, terminology/) are not counted */
   rows(table?: 'resource' | 'resource_history'): Promise<number>
   /** fetch relative to the FHIR base */
   fetch(path: string, init?: RequestInit): Promise<Response>
+}
+
+const CONFORMANCE_DIRS = ['../../profiles/', '../../terminology/'].map((d) => fileURLToPath(new URL(d, import.meta.url)))
+
+/** Type/id of every resource the server installs from profiles/ and terminology/ at start. */
+export function installedKeys(): string[] {
+  return readConformanceFiles(CONFORMANCE_DIRS).map(({ resource }) => `${resource.resourceType}/${resource.id}`)
 }
 
 let ownCluster: Promise<{ adminUrl: string; template: string }> | undefined
@@ -75,7 +85,10 @@ export async function startTestServer(t: Teardown, env: Record<string, string> =
     url,
     client: new Client({ baseUrl: url }),
     async rows(table = 'resource') {
-      const { rows } = await server.db.pool.query(`SELECT count(*)::int AS n FROM ${table}`)
+      const { rows } = await server.db.pool.query(
+        `SELECT count(*)::int AS n FROM ${table} WHERE (resource_type || '/' || id) <> ALL($1::text[])`,
+        [installedKeys()],
+      )
       return rows[0].n
     },
     fetch: (path, init) => fetch(`${url}/${path.replace(/^\//, '')}`, init),

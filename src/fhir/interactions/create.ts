@@ -2,14 +2,14 @@
 import type { Resource } from '@medplum/fhirtypes'
 import { preconditionFailed } from '../../errors.js'
 import { findConditional } from '../conditional.js'
-import { requireResource } from '../incoming.js'
+import { requireResource, withWarnings } from '../incoming.js'
 import type { FhirResponse, Handler, InteractionContext } from '../types.js'
 import { versionResponse } from '../versioning.js'
 import { createVersion, type WriteOptions } from '../write.js'
 
 export const create: Handler = async (req, ctx, { type }) => {
   const resource = requireResource(req.body, type!)
-  return createResource(ctx, resource, req.headers.ifNoneExist)
+  return withWarnings(await createResource(ctx, resource, req.headers.ifNoneExist), resource)
 }
 
 /**

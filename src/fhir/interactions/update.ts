@@ -3,7 +3,7 @@
 import type { Resource } from '@medplum/fhirtypes'
 import { badRequest, conflict, FhirError, preconditionFailed } from '../../errors.js'
 import { findConditional } from '../conditional.js'
-import { requireResource } from '../incoming.js'
+import { requireResource, withWarnings } from '../incoming.js'
 import type { FhirResponse, Handler, InteractionContext } from '../types.js'
 import { checkIfMatch } from '../versioning.js'
 import { createVersion, nextVersion, type WriteOptions } from '../write.js'
@@ -14,12 +14,12 @@ export const update: Handler = async (req, ctx, { type, id }) => {
   if (resource.id !== id) {
     throw badRequest(`Body id "${resource.id}" does not match the id "${id}" in the URL`, `${type}.id`)
   }
-  return updateResource(ctx, resource, id!, req.headers.ifMatch)
+  return withWarnings(await updateResource(ctx, resource, id!, req.headers.ifMatch), resource)
 }
 
 export const conditionalUpdate: Handler = async (req, ctx, { type }) => {
   const resource = requireResource(req.body, type!)
-  return conditionalUpdateResource(ctx, resource, req.query, req.headers.ifMatch)
+  return withWarnings(await conditionalUpdateResource(ctx, resource, req.query, req.headers.ifMatch), resource)
 }
 
 /**
