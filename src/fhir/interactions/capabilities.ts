@@ -1,10 +1,13 @@
 // capabilities: GET [base]/metadata — http.html#capabilities. Built from the routing table and
 // the resource types the validator knows, so it states what the code does, no more.
-import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes'
+import type { CapabilityStatement, CapabilityStatementRestResource, StructureDefinition } from '@medplum/fhirtypes'
+import { allCanonical, canonicalGeneration } from '../conformance/canonical-registry.js'
+import { usableProfile } from '../conformance/declared-profiles.js'
+import { operationsFor, systemOperations, type Operation } from '../operations/registry.js'
 import { ROUTES, type Interaction } from '../routes.js'
 import { resourceTypes } from '../validation/index.js'
 import { JSON_PATCH } from './patch.js'
-import { searchParamsFor } from '../search/parameters.js'
+import { parameterGeneration, searchParamsFor } from '../search/parameters.js'
 import type { Handler } from '../types.js'
 import { VERSION } from '../../version.js'
 
@@ -14,7 +17,10 @@ const has = (i: Interaction) => routed.has(i)
 let cached: { key: string; statement: CapabilityStatement } | undefined
 
 export function capabilityStatement(baseUrl: string, version: string): CapabilityStatement {
-  if (cached?.key === baseUrl) return cached.statement
+  // Profiles, SearchParameters and operations can change while the server runs.
+  const key = `${baseUrl} ${canonicalGeneration()} ${parameterGeneration()}`
+  if (cached?.key === key) return cached.statement
+  const profiles = supportedProfiles()
   const typeInteractions = (
     ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const
   ).filter((i) => has(i)).map((code) => ({ code }))
@@ -41,12 +47,14 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
     referencePolicy: ['literal', 'logical', 'local'],
     searchInclude: referenceParams(type).map((code) => `${type}:${code}`),
     searchRevInclude: revIncludes.get(type) ?? [],
+    ...(profiles.has(type) ? { supportedProfile: profiles.get(type) } : {}),
     searchParam: supportedParams(type).map((p) => ({
       name: p.code,
       definition: p.url,
       type: p.type as 'token',
       ...(p.definition.description ? { documentation: p.definition.description } : {}),
     })),
+    ...operationList(operationsFor(type)),
   }))
   const statement: CapabilityStatement = {
     resourceType: 'CapabilityStatement',
@@ -66,16 +74,33 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
         interaction: (['transaction', 'batch', 'history-system', 'search-system'] as const)
           .filter((i) => (i === 'batch' ? has('transaction') : has(i as Interaction)))
           .map((code) => ({ code })),
+        ...operationList(systemOperations()),
       },
     ],
   }
-  cached = { key: baseUrl, statement }
+  cached = { key, statement }
   return statement
 }
 
 /** The parameters searches on `type` evaluate: indexed ones plus _id and _lastUpdated. */
 function supportedParams(type: string) {
   return [...searchParamsFor(type).values()].filter((p) => p.type !== 'special' && (p.type !== 'composite' || p.components))
+}
+
+/** Profiles (constraints on a resource type with a snapshot) by type, as url|version. */
+function supportedProfiles(): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const sd of allCanonical<StructureDefinition>('StructureDefinition')) {
+    if (sd.derivation !== 'constraint' || sd.kind !== 'resource' || !sd.type || !sd.url || !usableProfile(`${sd.url}|${sd.version ?? ''}`)) continue
+    if (!out.has(sd.type)) out.set(sd.type, [])
+    out.get(sd.type)!.push(sd.version ? `${sd.url}|${sd.version}` : sd.url)
+  }
+  for (const list of out.values()) list.sort()
+  return out
+}
+
+function operationList(ops: Operation[]) {
+  return ops.length ? { operation: ops.map((o) => ({ name: o.code, definition: o.definition })) } : {}
 }
 
 function referenceParams(type: string): string[] {

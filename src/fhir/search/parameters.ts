@@ -97,7 +97,15 @@ export function searchParameterProblem(sp: SearchParameter): string | undefined 
 }
 
 /** Adds (or replaces) a SearchParameter for every type in its base. */
+let generation = 0
+
+/** Changes whenever a parameter is registered (for caches such as the CapabilityStatement). */
+export function parameterGeneration(): number {
+  return generation
+}
+
 export function registerSearchParameter(sp: SearchParameter): void {
+  generation++
   const code = sp.code!
   if (sp.url) byUrl.set(sp.url, sp)
   if (NOT_INDEXED.has(code)) return
