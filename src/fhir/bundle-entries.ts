@@ -42,8 +42,8 @@ export function parseBundle(body: unknown): { type: 'transaction' | 'batch'; ent
         else throw err
       } else {
         problems.push(...(err.outcome.issue ?? []))
-        // 422 (profile violations) only when every entry's problem is one; otherwise 400
-        status = status === 0 || status === err.status ? err.status : 400
+        // The Bundle is invalid (400), unless every problem is a profile violation (422)
+        status = err.status === 422 && (status === 0 || status === 422) ? 422 : 400
       }
     }
   })
