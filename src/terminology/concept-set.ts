@@ -58,7 +58,8 @@ export class ConceptSet {
     for (const e of a.entries.values()) if (!b.has(e.system, e.code)) out.add(e)
     for (const s of a.open) if (!b.open.has(s)) out.open.add(s)
     for (const k of a.holes) out.holes.add(k)
-    for (const k of b.entries.keys()) out.holes.add(k)
+    // Holes matter only in systems that are included whole and cannot be enumerated
+    for (const [k, e] of b.entries) if (out.open.has(e.system)) out.holes.add(k)
     return out
   }
 }

@@ -1,12 +1,14 @@
 // token :in and :not-in (search.html#modifiers): the codes of a ValueSet held by this server,
-// from its expansion.contains when present, else from compose.include (listed concepts, whole
-// code systems, and included value sets). Filters and excludes need a terminology service and
-// are refused rather than answered wrongly.
+// from its expansion.contains when present, else from its compose as the terminology engine
+// reads it (listed concepts, whole code systems, imported value sets, filters over local code
+// systems, excludes). What cannot be turned into a list of codes is refused, not answered wrongly.
 import type { ValueSet, ValueSetComposeInclude } from '@medplum/fhirtypes'
 import { badRequest } from '../../errors.js'
 import type { Condition, TokenMatch } from '../../store/search-types.js'
 import type { ResourceStore } from '../../store/types.js'
 import { referenceKey } from './references.js'
+import { terminologyIndex } from '../conformance/terminology.js'
+import type { ConceptSet } from '../../terminology/index.js'
 
 const MAX_DEPTH = 5
 
@@ -45,10 +47,22 @@ async function expand(ref: string, store: ResourceStore, baseUrl: string, depth:
   const vs = await findValueSet(ref, store, baseUrl)
   if (!vs) throw badRequest(`Unknown ValueSet ${ref}: this server holds no ValueSet with that url or id`, param)
   if (vs.expansion?.contains?.length) return flattenExpansion(vs.expansion.contains)
+  if (vs.url && composeIsLocal(vs)) return fromConceptSet(terminologyIndex().conceptSet(vs), ref, param)
   if (vs.compose?.exclude?.length) throw badRequest(`ValueSet ${ref} uses compose.exclude, which :in does not support yet`, param)
   const out: TokenMatch[] = []
   for (const include of vs.compose?.include ?? []) out.push(...(await expandInclude(include, ref, store, baseUrl, depth, param)))
   return out
+}
+
+/** Imports by canonical URL (not by server-relative reference) can be read from the registry. */
+function composeIsLocal(vs: ValueSet): boolean {
+  const parts = [...(vs.compose?.include ?? []), ...(vs.compose?.exclude ?? [])]
+  return parts.every((p) => (p.valueSet ?? []).every((v) => /^(https?|urn):/.test(v) && terminologyIndex().valueSet(v) !== undefined))
+}
+
+function fromConceptSet(set: ConceptSet, ref: string, param: string): TokenMatch[] {
+  if (set.holes.size) throw badRequest(`ValueSet ${ref} excludes codes from a code system this server does not hold, which :in cannot search`, param)
+  return [...[...set.entries.values()].map((e) => ({ system: e.system, code: e.code })), ...[...set.open].map((system) => ({ system }))]
 }
 
 async function expandInclude(include: ValueSetComposeInclude, ref: string, store: ResourceStore, baseUrl: string, depth: number, param: string) {

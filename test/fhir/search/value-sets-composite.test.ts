@@ -49,6 +49,30 @@ t.test('ValueSets and composites', async (t) => {
     t.same(((await unknown.json()) as any).issue[0].expression, ['code:in'])
   })
 
+  t.test(':in with CaseHub ValueSets: imports, filters over a local hierarchy, excludes (valueset.html#compose)', async (t) => {
+    const SCT = 'http://snomed.info/sct'
+    const RR = 'https://casehub.org/fhir/CodeSystem/referral-rejection-reason'
+    const condition = (code: string) => create('Condition', { subject: { reference: 'Patient/p1' }, code: { coding: [{ system: SCT, code }] } })
+    const heartFailure = await condition('84114007')
+    const copd = await condition('13645005')
+    const pregnancy = await condition('77386006')
+    t.same(await ids('Condition?code:in=https://casehub.org/fhir/ValueSet/eligible-conditions'), [heartFailure, copd].sort(), 'eligible-conditions imports the condition groups')
+    t.same(await ids('Condition?code:not-in=https://casehub.org/fhir/ValueSet/eligible-conditions'), [pregnancy])
+    const task = (code: string) => create('Task', { status: 'rejected', intent: 'order', businessStatus: { coding: [{ system: RR, code }] } })
+    const under18 = await task('under-18')
+    const duplicate = await task('duplicate')
+    await create('ValueSet', {
+      url: 'https://example.org/ValueSet/criteria-not-met',
+      status: 'active',
+      compose: {
+        include: [{ system: RR, filter: [{ property: 'concept', op: 'is-a', value: 'not-eligible' }] }],
+        exclude: [{ system: RR, concept: [{ code: 'acutely-unwell' }] }],
+      },
+    })
+    const acutely = await task('acutely-unwell')
+    t.same(await ids('Task?_id=' + [under18, duplicate, acutely].join(',') + '&business-status:in=https://example.org/ValueSet/criteria-not-met'), [under18], 'is-a filter, minus the exclude')
+  })
+
   t.test('code-value-quantity: both components on the same Observation', async (t) => {
     t.same(await ids(`Observation?code-value-quantity=${encodeURIComponent(`${LOINC}|8302-2$gt170`)}`), [height180])
     t.same(await ids(`Observation?code-value-quantity=${encodeURIComponent('8302-2$lt170,29463-7$gt50')}`), [height150, weight].sort(), 'comma is OR')
