@@ -28,6 +28,27 @@ export function coded(system: string, code: string, display: string): CodeableCo
 
 export const text = (t: string): CodeableConcept => ({ text: t })
 
+/** terminology/CodeSystem-referral-rejection-reason.json, by the wording the triage uses. */
+const REJECTION_SYSTEM = 'https://casehub.org/fhir/CodeSystem/referral-rejection-reason'
+const REJECTION_CODES: Record<string, string> = {
+  'Does not meet the service criteria': 'not-eligible',
+  'Not registered with a Trafford GP': 'not-registered',
+  'Under 18 years of age': 'under-18',
+  Pregnant: 'pregnant',
+  'Receiving end of life care': 'end-of-life',
+  'Lives in a nursing home': 'nursing-home',
+  'Mental health, alcohol or drug misuse is the presenting condition': 'mental-health-or-substance-misuse',
+  'Already under specialist nursing for the referring condition': 'under-specialist-nurse',
+  'Not at risk of deterioration': 'not-at-risk',
+  'Acutely unwell: referred to the Community Crisis Response Team': 'acutely-unwell',
+}
+
+/** A rejection reason, coded when it is one of CaseHub's, with the triage's wording as text. */
+export function rejectionReason(reason: string): CodeableConcept {
+  const code = REJECTION_CODES[reason]
+  return code ? { coding: [{ system: REJECTION_SYSTEM, code }], text: reason } : text(reason)
+}
+
 // ---- Conditions (codes.md §1 inclusion, §2 exclusion; SYN = Synthea records)
 export const HEART_FAILURE = [
   concept('84114007', 'Heart failure'),
@@ -56,6 +77,7 @@ export const CORONARY_HEART_DISEASE = concept('53741008', 'Coronary Heart Diseas
 
 export const PREGNANT = concept('77386006', 'Patient currently pregnant')
 export const END_OF_LIFE = concept('526631000000108', 'On end of life care register')
+/** Care home residence: the first (160734000) is a nursing home, the exclusion criterion; the second is not. */
 export const NURSING_HOME = [concept('160734000', 'Lives in a nursing home'), concept('248171000000108', 'Lives in care home')]
 export const SEVERE_MENTAL_ILLNESS = [concept('58214004', 'Schizophrenia'), concept('69322001', 'Psychotic disorder')]
 export const ALCOHOL = [concept('7200002', 'Alcoholism'), concept('15167005', 'Alcohol abuse')]

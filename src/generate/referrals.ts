@@ -138,7 +138,7 @@ export class ReferralWriter {
   private task(sr: ServiceRequest, w: Workflow, authored: number, requester: string, owner: string, output?: Reference): Task {
     sr.status = w.status === 'completed' ? 'completed' : w.status === 'rejected' ? 'revoked' : 'active'
     const task = { resourceType: 'Task', id: this.chart.id('task'), status: w.status } as Task
-    if (w.statusReason) task.statusReason = C.text(w.statusReason)
+    if (w.statusReason) task.statusReason = C.rejectionReason(w.statusReason)
     task.businessStatus = C.text(w.businessStatus)
     task.intent = 'order'
     task.priority = sr.priority
@@ -229,7 +229,8 @@ export class ReferralWriter {
     if (ageOn(p, day) < 18) return 'Under 18 years of age'
     if (pregnantOn(p, day)) return 'Pregnant'
     if (p.endOfLife) return 'Receiving end of life care'
-    if (p.careHome) return 'Lives in a nursing home'
+    // A residential care home is not a nursing home (seed 000's criterion is nursing homes)
+    if (p.careHome === C.NURSING_HOME[0]) return 'Lives in a nursing home'
     if (reason && reason === problems.mentalHealthOrSubstance) return 'Mental health, alcohol or drug misuse is the presenting condition'
     const r = rng.next()
     if (r < 0.05) return 'Already under specialist nursing for the referring condition'
