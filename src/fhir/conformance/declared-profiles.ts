@@ -3,7 +3,8 @@
 // profile named by $validate. Profiles are the StructureDefinitions of the canonical registry.
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes'
 import { notSupported } from '../../errors.js'
-import { profileCheck } from '../validation/profile-check.js'
+import { validateAgainstProfile } from '../validation/profile-validate.js'
+import { checkCode } from './terminology.js'
 import { resolveCanonical } from './canonical-registry.js'
 
 /** What a meta.profile this server does not know yields: a warning (default) or an error. */
@@ -58,6 +59,11 @@ function againstProfile(resource: Resource, sd: StructureDefinition, where: stri
   if (sd.type !== resource.resourceType) {
     return [{ severity: 'error', code: 'invalid', diagnostics: `Profile ${sd.url} is for ${sd.type}, not ${resource.resourceType}`, expression: [where] }]
   }
-  // The validator may normalise its input (see profileCheck), so it gets a copy.
-  return profileCheck(structuredClone(resource), resource.resourceType, sd)
+  // Required bindings are checked against the ValueSets this server holds; extensions and
+  // other profiles are resolved from the registry.
+  return validateAgainstProfile(resource, sd, { codeChecker: checkCode, resolveProfile: resolveDefinition })
+}
+
+function resolveDefinition(url: string): StructureDefinition | undefined {
+  return resolveCanonical<StructureDefinition>('StructureDefinition', url)
 }
