@@ -47,7 +47,7 @@ export interface PlanConstraint {
  * elements of which one being absent makes it true. dom-2, dom-4 and dom-5
  * apply to every resource; obs-6 and obs-7 to every Observation.
  */
-const MET_WITHOUT: Readonly<Record<string, { expression: string; absent: string[][] }>> = {
+const MET_WITHOUT: Readonly<Record<string, { expression: string; absent: string[][]; jsonKeys?: string[][] }>> = {
   'dom-2': { expression: 'contained.contained.empty()', absent: [['contained']] },
   'dom-4': {
     expression: 'contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()',
@@ -56,6 +56,14 @@ const MET_WITHOUT: Readonly<Record<string, { expression: string; absent: string[
   'dom-5': { expression: 'contained.meta.security.empty()', absent: [['contained']] },
   // dataAbsentReason.empty() or value.empty()
   'obs-6': { expression: 'dataAbsentReason.empty() or value.empty()', absent: [['dataAbsentReason'], ['value[x]']] },
+  // A prediction without a probability is valid R4; medplum's FHIRPath makes the `implies`
+  // empty (not met) there, so the absence is decided here.
+  // (an element constraint, so its JSON keys are given here)
+  'ras-2': {
+    expression: 'probability is decimal implies (probability as decimal) <= 100',
+    absent: [],
+    jsonKeys: [['probabilityDecimal', '_probabilityDecimal', 'probabilityRange', '_probabilityRange']],
+  },
   // value.empty() or component.code.where(...).empty()
   'obs-7': {
     expression: 'value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()',
@@ -161,6 +169,8 @@ function buildElement(name: string, element: InternalSchemaElement): ElementPlan
   const constraints = errorConstraints(element.constraints)
   for (const c of constraints) {
     if (c.key === 'ext-1' && c.expression === EXT_1_EXPRESSION) c.native = 'ext-1'
+    const shortcut = MET_WITHOUT[c.key]
+    if (shortcut?.jsonKeys && shortcut.expression === c.expression) c.metWithout = shortcut.jsonKeys
   }
   return {
     name,

@@ -87,6 +87,10 @@ t.test('valid resources have no errors', async (t) => {
           '<img src="data:image/png;base64,AAAA" alt="x"/><a href="https://example.org" title="t">link</a><br/></div>',
       },
     }],
+    // ras-2 "probability is decimal implies (probability as decimal) <= 100" holds without a probability
+    ['RiskAssessment prediction with a qualitative risk and no probability (ras-2)', {
+      resourceType: 'RiskAssessment', status: 'final', subject: { reference: 'Patient/1' }, prediction: [{ qualitativeRisk: { text: 'moderate' } }],
+    }],
     ['whole Synthea transaction Bundle', firstBundle],
     ['matching expectedType', { resourceType: 'Patient' }, 'Patient'],
   ]
@@ -156,6 +160,7 @@ const bad: BadCase[] = [
   { name: 'array where a single object is expected', resource: { resourceType: 'Patient', maritalStatus: [{ text: 'M' }] }, expression: 'Patient.maritalStatus', message: /Expected a single value for maritalStatus/ },
   { name: 'single value where an array is expected', resource: { resourceType: 'Patient', name: { family: 'x' } }, expression: 'Patient.name', message: /Expected an array for name/ },
   { name: 'string where an object is expected', resource: { resourceType: 'Patient', name: ['John'] }, expression: 'Patient.name[0]', message: /Expected an object for name\[0\]/ },
+  { name: 'RiskAssessment probability over 100 (ras-2)', resource: { resourceType: 'RiskAssessment', status: 'final', subject: { reference: 'Patient/1' }, prediction: [{ probabilityDecimal: 120 }] }, expression: 'RiskAssessment.prediction[0]', message: /ras-2/ },
   { name: 'empty string', resource: { resourceType: 'Patient', name: [{ family: '' }] }, expression: 'Patient.name[0].family', message: /Invalid string value '' for family: must not be empty/ },
   { name: 'uri with a space', resource: { resourceType: 'Patient', identifier: [{ system: 'http://x y', value: '1' }] }, expression: 'Patient.identifier[0].system', message: /Invalid uri value/ },
   { name: 'null value', resource: { resourceType: 'Patient', birthDate: null }, expression: 'Patient.birthDate' },
