@@ -3,7 +3,7 @@
 // search work at concurrency 8 against a CaseHub server and appends the table to
 // bench/RESULTS.md. See bench/README.md.
 import autocannon from 'autocannon'
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
@@ -14,6 +14,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/store/embed
 import { migrate } from '../src/store/migrate.js'
 import { cpuSnapshot, foreignShare } from './cpu.js'
 import { numberFrom } from './options.js'
+import { codeVersion, machineLine } from './machine.js'
 
 const benchDir = dirname(fileURLToPath(import.meta.url))
 const rootDir = join(benchDir, '..')
@@ -169,16 +170,6 @@ async function measure(base: string, s: Scenario): Promise<Measured> {
   }
 }
 
-function codeVersion(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: rootDir, encoding: 'utf8' }).trim()
-    const dirty = git('status', '--porcelain', '--', 'src') !== ''
-    return `commit ${git('rev-parse', '--short', 'HEAD')}${dirty ? ', with uncommitted changes under src/' : ''}`
-  } catch {
-    return 'unknown (not a git checkout)'
-  }
-}
-
 async function main() {
   const started = Date.now()
   tempDir = mkdtempSync(join(os.tmpdir(), 'casehub-search-bench-'))
@@ -240,11 +231,10 @@ async function main() {
     results.push(await measure(base, s))
   }
 
-  const cpus = os.cpus()
   const lines = [
     `## Search at scale — ${new Date().toISOString()}`,
     '',
-    `- Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`,
+    `- Machine: ${machineLine()}`,
     `- PostgreSQL: ${pgVersion}`,
     `- CaseHub: ${codeVersion()}`,
     `- Data: \`casehub generate --patients ${opts.patients} --seed ${opts.seed}\` → ${stored.toLocaleString('en-GB')} resources, ${Number(indexRows).toLocaleString('en-GB')} search index rows, database ${dbSize}`,
