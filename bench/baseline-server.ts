@@ -14,7 +14,7 @@ import pg from 'pg'
 import { initSearchParameters } from '../src/fhir/search/parameters.js'
 import { extractIndex } from '../src/fhir/search/extract.js'
 import { initValidation } from '../src/fhir/validation/index.js'
-import { insertVersionSql, replaceVersionSql } from '../src/store/write-sql.js'
+import { insertVersionSql, insertVersionsSql, replaceVersionSql } from '../src/store/write-sql.js'
 import type { SearchIndexRows } from '../src/store/types.js'
 import { serveChild } from './child.js'
 
@@ -144,7 +144,7 @@ function rewrite(value: unknown, fullUrls: Map<string, string>) {
   }
 }
 
-// transaction of creates: BEGIN / one insert per entry / COMMIT
+// transaction of creates: BEGIN / one insert of all entries / COMMIT (as CaseHub batches them)
 const transaction = async (req: { body: unknown; protocol: string; host: string }, reply: FastifyReply) => {
   const bundle = req.body as Json
   const base = baseOf(req)
@@ -158,15 +158,20 @@ const transaction = async (req: { body: unknown; protocol: string; host: string 
   })
   for (const p of planned) rewrite(p.resource, fullUrls)
   const parts = await inTransaction(async (client) => {
-    const out: string[] = []
-    for (const p of planned) {
+    const versions = planned.map((p) => {
       const lastUpdated = new Date().toISOString()
-      const json = JSON.stringify(stamp(p.resource, p.id, 1, lastUpdated))
-      await insert(client, p.type, p.id, lastUpdated, json, p.resource)
-      const response = { status: '201 Created', location: `${base}/${p.type}/${p.id}/_history/1`, etag: 'W/"1"', lastModified: lastUpdated }
-      out.push(`{"resource":${json},"response":${JSON.stringify(response)}}`)
-    }
-    return out
+      return { ...p, lastUpdated, json: JSON.stringify(stamp(p.resource, p.id, 1, lastUpdated)), index: indexRows(p.resource) }
+    })
+    const { text, values } = insertVersionsSql(versions)
+    const written = await client.query({
+      text,
+      values: [versions.map((v) => v.type), versions.map((v) => v.id), versions.map(() => 1), versions.map((v) => v.lastUpdated), versions.map((v) => v.json), versions.map(() => 'POST'), ...values],
+    })
+    if (written.rowCount !== versions.length) throw Object.assign(new Error('an id already exists'), { statusCode: 409 })
+    return versions.map((v) => {
+      const response = { status: '201 Created', location: `${base}/${v.type}/${v.id}/_history/1`, etag: 'W/"1"', lastModified: v.lastUpdated }
+      return `{"resource":${v.json},"response":${JSON.stringify(response)}}`
+    })
   })
   return reply
     .code(200)

@@ -2,7 +2,7 @@
 import type { Resource } from '@medplum/fhirtypes'
 import { randomUUID } from 'node:crypto'
 import { conflict } from '../errors.js'
-import type { ResourceStore, StoredVersion } from '../store/types.js'
+import type { NewVersion, ResourceStore, StoredVersion } from '../store/types.js'
 import { assertReferencesExist } from './references.js'
 import { applySearchParameter, checkSearchParameter } from './search/custom-parameters.js'
 import { extractIndex } from './search/extract.js'
@@ -36,13 +36,10 @@ async function checkReferences(ctx: InteractionContext, store: ResourceStore, re
   }
 }
 
-/** Creates version 1 with a new server id (or the given id for update-as-create). */
-export async function createVersion(
-  ctx: InteractionContext,
-  store: ResourceStore,
-  resource: Resource,
-  opts: WriteOptions & { id?: string; method?: 'POST' | 'PUT' } = {},
-): Promise<FhirResponse> {
+type CreateOptions = WriteOptions & { id?: string; method?: 'POST' | 'PUT' }
+
+/** Checks a new resource and turns it into the version the store writes. */
+export async function prepareCreate(ctx: InteractionContext, store: ResourceStore, resource: Resource, opts: CreateOptions) {
   await checkReferences(ctx, store, resource, opts)
   checkSearchParameter(resource, opts.path)
   const id = opts.id ?? randomUUID()
@@ -50,13 +47,35 @@ export async function createVersion(
   const lastUpdated = now()
   const body = stamp(resource, id, 1, lastUpdated)
   const json = JSON.stringify(body)
-  const index = extractIndex(body, ctx.baseUrl)
-  const inserted = await store.insert({
-    resourceType: resource.resourceType, id, versionId: 1, lastUpdated, method: opts.method ?? 'POST', json, index,
-  })
-  if (!inserted) throw conflict(`${resource.resourceType}/${id} already exists`)
-  applyAfterCommit(store, resource.resourceType, id, body)
-  return versionResponse(201, { resourceType: resource.resourceType, id, versionId: '1', lastUpdated }, ctx.baseUrl, json, true)
+  const version: NewVersion = {
+    resourceType: resource.resourceType, id, versionId: 1, lastUpdated, method: opts.method ?? 'POST', json, index: extractIndex(body, ctx.baseUrl),
+  }
+  return { version, body }
+}
+
+function created(ctx: InteractionContext, store: ResourceStore, { version, body }: { version: NewVersion; body: Resource }): FhirResponse {
+  applyAfterCommit(store, version.resourceType, version.id, body)
+  const v = { resourceType: version.resourceType, id: version.id, versionId: '1', lastUpdated: version.lastUpdated }
+  return versionResponse(201, v, ctx.baseUrl, version.json!, true)
+}
+
+/** Creates version 1 with a new server id (or the given id for update-as-create). */
+export async function createVersion(ctx: InteractionContext, store: ResourceStore, resource: Resource, opts: CreateOptions = {}): Promise<FhirResponse> {
+  const prepared = await prepareCreate(ctx, store, resource, opts)
+  if (!(await store.insert(prepared.version))) throw conflict(`${resource.resourceType}/${prepared.version.id} already exists`)
+  return created(ctx, store, prepared)
+}
+
+export type PreparedCreate = Awaited<ReturnType<typeof prepareCreate>>
+
+/**
+ * Writes several prepared creates with one statement (the entries of a transaction that
+ * create): the responses in input order, undefined where the id turned out to exist already
+ * (the caller then takes the ordinary path for that one).
+ */
+export async function createPrepared(ctx: InteractionContext, store: ResourceStore, prepared: PreparedCreate[]): Promise<(FhirResponse | undefined)[]> {
+  const inserted = await store.insertMany(prepared.map((p) => p.version))
+  return prepared.map((p) => (inserted.has(`${p.version.resourceType}/${p.version.id}`) ? created(ctx, store, p) : undefined))
 }
 
 /** Writes the next version over `current` (held locked by the caller); `resource` null deletes. */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import type { RequestContext } from './context.js'
 import { deleteIndexCtes, EMPTY_INDEX, insertIndexCtes } from './index-sql.js'
-import { insertVersionSql, replaceVersionSql } from './write-sql.js'
+import { insertVersionSql, insertVersionsSql, replaceVersionSql } from './write-sql.js'
 import { countSql, includeSql, leadsWithIndexKey, revIncludeSql, searchSql, type PagePart } from './pg-search.js'
 import { bodySql, currentColumns, toVersion } from './rows.js'
 import type { IncludeQuery, SearchQuery } from './search-types.js'
@@ -66,6 +66,24 @@ export class PgResourceStore implements ResourceStore {
       values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json, v.method, ...indexValues],
     })
     return rows[0].n === 1
+  }
+
+  async insertMany(versions: NewVersion[]) {
+    if (versions.length === 0) return new Set<string>()
+    const { text, values } = insertVersionsSql(versions)
+    const { rows } = await this.db.query({
+      text,
+      values: [
+        versions.map((v) => v.resourceType),
+        versions.map((v) => v.id),
+        versions.map((v) => v.versionId),
+        versions.map((v) => v.lastUpdated),
+        versions.map((v) => v.json),
+        versions.map((v) => v.method),
+        ...values,
+      ],
+    })
+    return new Set(rows.map((r) => `${r.resource_type}/${r.id}`))
   }
 
   async replace(v: NewVersion) {

@@ -63,6 +63,9 @@ export interface ResourceStore {
   vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined>
   /** Inserts version 1 of a new resource; false when (type, id) already exists. */
   insert(version: NewVersion): Promise<boolean>
+  /** Inserts version 1 of many new resources in one statement; returns the Type/id keys written
+   *  (those that already existed are left alone). */
+  insertMany(versions: NewVersion[]): Promise<Set<string>>
   /** Writes the next version of a resource the caller holds locked via readForUpdate. */
   replace(version: NewVersion): Promise<void>
   history(query: HistoryQuery): Promise<{ total: number; versions: StoredVersion[] }>

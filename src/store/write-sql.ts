@@ -1,6 +1,6 @@
 // The statements that write a version: the current row, its history row and its search index
 // rows in one statement. Shared with the benchmark's baseline so both run the same SQL.
-import { deleteIndexCtes, insertIndexCtes } from './index-sql.js'
+import { deleteIndexCtes, INDEX_TABLES, insertIndexCtes } from './index-sql.js'
 import type { SearchIndexRows } from './types.js'
 
 /** $1 type, $2 id, $3 version, $4 lastUpdated, $5 body, $6 method, then the index arrays. */
@@ -17,6 +17,51 @@ export function insertVersionSql(index: SearchIndexRows) {
              ${rows.ctes.join(',\n')}
              SELECT count(*)::int AS n FROM history`
   return { text, indexValues: rows.values }
+}
+
+/**
+ * Version 1 of many new resources in one statement (loading, transactions): $1..$6 are arrays
+ * (type, id, version, lastUpdated, body, method), then per index table its columns as arrays
+ * led by the row's position in the batch. Resources that already exist are skipped (ON CONFLICT)
+ * and so are their index rows; the statement returns the ids it inserted.
+ */
+export function insertVersionsSql(versions: { index?: SearchIndexRows }[]) {
+  const values: unknown[] = []
+  const ctes: string[] = []
+  let n = 7
+  for (const t of INDEX_TABLES) {
+    const owners: number[] = []
+    const columns: unknown[][] = t.columns.map(() => [])
+    versions.forEach((v, position) => {
+      for (const row of (v.index?.[t.key] ?? []) as unknown[][]) {
+        owners.push(position + 1)
+        t.columns.forEach((_c, i) => columns[i].push(row[i] ?? null))
+      }
+    })
+    if (owners.length === 0) continue
+    const args = [`$${n++}::int[]`, ...t.casts.map((cast) => `$${n++}::${cast}[]`)]
+    values.push(owners, ...columns)
+    ctes.push(`ins_${t.table} AS (INSERT INTO ${t.table} (resource_type, id, ${t.columns.join(', ')})
+      SELECT c.resource_type, c.id, ${t.columns.map((c) => `u.${c}`).join(', ')}
+      FROM unnest(${args.join(', ')}) AS u(position, ${t.columns.join(', ')})
+      JOIN input i ON i.position = u.position
+      JOIN current c ON c.resource_type = i.resource_type AND c.id = i.id)`)
+  }
+  const text = `WITH input AS (
+               SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[])
+                 WITH ORDINALITY AS x(resource_type, id, version_id, last_updated, content, method, position)),
+             current AS (
+               INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
+               SELECT resource_type, id, version_id, last_updated, false, content::jsonb FROM input
+               ON CONFLICT DO NOTHING
+               RETURNING resource_type, id, version_id, last_updated, content),
+             history AS (
+               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
+               SELECT c.resource_type, c.id, c.version_id, c.last_updated, i.method, c.content
+               FROM current c JOIN input i ON i.resource_type = c.resource_type AND i.id = c.id
+               RETURNING resource_type, id)${ctes.map((c) => `,\n${c}`).join('')}
+             SELECT resource_type, id FROM history`
+  return { text, values }
 }
 
 /**

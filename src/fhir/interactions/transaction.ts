@@ -13,7 +13,7 @@ import type { ReturnPreference } from '../prefer.js'
 import { findReferences } from '../references.js'
 import type { FhirResponse, InteractionContext } from '../types.js'
 import { versionResponse } from '../versioning.js'
-import { createVersion } from '../write.js'
+import { createPrepared, createVersion, prepareCreate, type PreparedCreate } from '../write.js'
 import { entryResult } from './bundle-response.js'
 import { conditionalUpdateResource, updateResource } from './update.js'
 import { deleteResource } from './delete.js'
@@ -56,10 +56,18 @@ export async function processTransaction(entries: ParsedEntry[], ctx: Interactio
     }
     const results: unknown[] = new Array(plans.length)
     const ordered = [...plans].sort((a, b) => ORDER[a.entry.request.method] - ORDER[b.entry.request.method] || a.entry.index - b.entry.index)
+    const batched = new Map<Planned, FhirResponse>()
+    const phasesBatched = new Set<number>()
     for (const plan of ordered) {
       const { entry } = plan
+      const phase = ORDER[entry.request.method]
+      if (!phasesBatched.has(phase) && batchable(plan, absent)) {
+        // The creates of this phase go to the database together, in one statement.
+        phasesBatched.add(phase)
+        await createTogether(ordered.filter((p) => ORDER[p.entry.request.method] === phase && batchable(p, absent)), txCtx, pending, batched)
+      }
       try {
-        const response = await execute(plan, txCtx, pending, absent)
+        const response = batched.get(plan) ?? (await execute(plan, txCtx, pending, absent))
         results[entry.index] = entryResult(response, preference, entry.request.method === 'GET')
       } catch (err) {
         throw rebase(err, entry.path)
@@ -156,6 +164,32 @@ async function absentUpdateTargets(plans: Planned[], tx: ResourceStore): Promise
   if (targets.length === 0) return new Set()
   const existing = await tx.existing(targets)
   return new Set(targets.filter((t) => !existing.has(t)))
+}
+
+/** Entries that certainly create: a plain POST, or a PUT to an id known to be absent. */
+function batchable(plan: Planned, absent: Set<string>): boolean {
+  const { route, request } = plan.entry
+  if (route.interaction === 'create') return !plan.existing && plan.target !== undefined
+  return route.interaction === 'update' && absent.has(plan.target!) && request.headers.ifMatch === undefined
+}
+
+async function createTogether(group: Planned[], ctx: InteractionContext, pending: Set<string>, out: Map<Planned, FhirResponse>) {
+  if (group.length < 2) return
+  const prepared: PreparedCreate[] = []
+  for (const plan of group) {
+    const { entry } = plan
+    const put = entry.route.interaction === 'update'
+    const resource = put ? (entry.resource as Resource) : stripId(entry.resource as Resource)
+    try {
+      const opts = { pending, path: `${entry.path}.resource`, id: plan.target!.split('/')[1], method: put ? ('PUT' as const) : ('POST' as const) }
+      prepared.push(await prepareCreate(ctx, ctx.store, resource, opts))
+    } catch (err) {
+      throw rebase(err, entry.path)
+    }
+  }
+  const responses = await createPrepared(ctx, ctx.store, prepared)
+  // An id that exists after all (a concurrent writer) is left to the ordinary path.
+  group.forEach((plan, i) => responses[i] && out.set(plan, responses[i]!))
 }
 
 async function execute(plan: Planned, ctx: InteractionContext, pending: Set<string>, absent: Set<string>): Promise<FhirResponse> {
