@@ -47,8 +47,9 @@ export type Condition =
   | { kind: 'and'; conditions: Condition[] }
   /** composite: OR over values, each an AND of component conditions met by one element */
   | { kind: 'composite'; values: Condition[][] }
-  /** token :in / :not-in a ValueSet; the FHIR layer expands it into a token condition */
-  | { kind: 'tokenIn'; param: string; valueSets: string[]; not: boolean }
+  /** token :in / :not-in a ValueSet, or :below / :above a code (`hierarchy`); the FHIR layer
+   *  expands it into a token condition */
+  | { kind: 'tokenIn'; param: string; valueSets: string[]; not: boolean; hierarchy?: { direction: 'below' | 'above'; codes: { system: string; code: string }[] } }
 
 export interface SortKey {
   /** 'id', 'type' and 'lastUpdated' sort on the resource row; others on index rows of param */

@@ -116,7 +116,7 @@ const TABLE_OF: Partial<Record<SearchParam['type'], IndexTable>> = {
 
 const MODIFIERS: Record<string, Set<string>> = {
   string: new Set(['exact', 'contains', 'missing']),
-  token: new Set(['not', 'text', 'of-type', 'in', 'not-in', 'missing']),
+  token: new Set(['not', 'text', 'of-type', 'in', 'not-in', 'below', 'above', 'missing']),
   date: new Set(['missing']),
   number: new Set(['missing']),
   quantity: new Set(['missing']),
@@ -160,6 +160,15 @@ function valueCondition(param: SearchParam, modifier: string | undefined, raw: s
     case 'token':
       if (modifier === 'in' || modifier === 'not-in') {
         return { kind: 'tokenIn', param: code, valueSets: ors.map(unescapeValue), not: modifier === 'not-in' }
+      }
+      if (modifier === 'below' || modifier === 'above') {
+        // search.html#modifiers: subsumption, answered from the code systems this server holds
+        const codes = ors.map((v) => {
+          const parts = splitBar(v)
+          if (parts.length !== 2 || !parts[0] || !parts[1]) throw badRequest(`${key} needs system|code, got ${JSON.stringify(v)}`, key)
+          return { system: parts[0], code: parts[1] }
+        })
+        return { kind: 'tokenIn', param: code, valueSets: [], not: false, hierarchy: { direction: modifier, codes } }
       }
       if (modifier === 'text') return { kind: 'tokenText', param: code, values: ors.map((v) => foldText(unescapeValue(v))) }
       if (modifier === 'of-type') {

@@ -3,7 +3,7 @@
 // reads it (listed concepts, whole code systems, imported value sets, filters over local code
 // systems, excludes). What cannot be turned into a list of codes is refused, not answered wrongly.
 import type { ValueSet, ValueSetComposeInclude } from '@medplum/fhirtypes'
-import { badRequest } from '../../errors.js'
+import { badRequest, notSupported } from '../../errors.js'
 import type { Condition, TokenMatch } from '../../store/search-types.js'
 import type { ResourceStore } from '../../store/types.js'
 import { referenceKey } from './references.js'
@@ -22,7 +22,7 @@ export async function resolveValueSets(conditions: Condition[], store: ResourceS
 async function resolve(c: Condition, store: ResourceStore, baseUrl: string): Promise<Condition> {
   switch (c.kind) {
     case 'tokenIn': {
-      const values: TokenMatch[] = []
+      const values: TokenMatch[] = c.hierarchy ? subsumed(c.hierarchy, c.param) : []
       for (const url of c.valueSets) values.push(...(await expand(url, store, baseUrl, 0, `${c.param}:${c.not ? 'not-in' : 'in'}`)))
       // An empty value set matches nothing (and :not-in everything).
       if (values.length === 0) {
@@ -52,6 +52,20 @@ async function expand(ref: string, store: ResourceStore, baseUrl: string, depth:
   const out: TokenMatch[] = []
   for (const include of vs.compose?.include ?? []) out.push(...(await expandInclude(include, ref, store, baseUrl, depth, param)))
   return out
+}
+
+/** The codes a code subsumes (:below) or is subsumed by (:above), itself included. */
+function subsumed(h: NonNullable<Extract<Condition, { kind: 'tokenIn' }>['hierarchy']>, param: string): TokenMatch[] {
+  const key = `${param}:${h.direction}`
+  return h.codes.flatMap(({ system, code }) => {
+    const cs = terminologyIndex().codeSystem(system)
+    if (!cs) {
+      throw notSupported(`${key} needs the code system's hierarchy, and this server holds no CodeSystem ${system} (SNOMED CT hierarchies need a terminology server)`, key)
+    }
+    if (!cs.find(code)) throw badRequest(`${key}: ${system} has no code "${code}"`, key)
+    const related = h.direction === 'below' ? cs.descendants(code) : cs.ancestors(code)
+    return [code, ...related].map((c) => ({ system, code: c }))
+  })
 }
 
 /** Imports by canonical URL (not by server-relative reference) can be read from the registry. */

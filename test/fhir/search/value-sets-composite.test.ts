@@ -49,7 +49,7 @@ t.test('ValueSets and composites', async (t) => {
     t.same(((await unknown.json()) as any).issue[0].expression, ['code:in'])
   })
 
-  t.test(':in with CaseHub ValueSets: imports, filters over a local hierarchy, excludes (valueset.html#compose)', async (t) => {
+  t.test(':in with CaseHub ValueSets (imports, filters over a local hierarchy, excludes; valueset.html#compose) and :below / :above (search.html#modifiers)', async (t) => {
     const SCT = 'http://snomed.info/sct'
     const RR = 'https://casehub.org/fhir/CodeSystem/referral-rejection-reason'
     const condition = (code: string) => create('Condition', { subject: { reference: 'Patient/p1' }, code: { coding: [{ system: SCT, code }] } })
@@ -71,6 +71,14 @@ t.test('ValueSets and composites', async (t) => {
     })
     const acutely = await task('acutely-unwell')
     t.same(await ids('Task?_id=' + [under18, duplicate, acutely].join(',') + '&business-status:in=https://example.org/ValueSet/criteria-not-met'), [under18], 'is-a filter, minus the exclude')
+    const notEligible = await task('not-eligible')
+    const all = [under18, duplicate, acutely, notEligible].join(',')
+    t.same(await ids(`Task?_id=${all}&business-status:below=${RR}|not-eligible`), [under18, acutely, notEligible].sort(), ':below = the code and its descendants')
+    t.same(await ids(`Task?_id=${all}&business-status:above=${RR}|under-18`), [under18, notEligible].sort(), ':above = the code and its ancestors')
+    const snomed = await hub.fetch(`Condition?code:below=${SCT}|84114007`)
+    t.equal(snomed.status, 400, 'no SNOMED CT hierarchy here')
+    t.same(((await snomed.json()) as any).issue[0].expression, ['code:below'])
+    t.equal((await hub.fetch(`Task?business-status:below=${RR}|no-such-code`)).status, 400)
   })
 
   t.test('code-value-quantity: both components on the same Observation', async (t) => {
