@@ -7,6 +7,12 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { startEmbeddedPostgres } from '../../src/store/embedded-postgres.js'
 import { migrate } from '../../src/store/migrate.js'
+import { PgResourceStore } from '../../src/store/pg-resource-store.js'
+import { systemContext } from '../../src/store/context.js'
+import { installConformance } from '../../src/fhir/conformance/install.js'
+import { initSearchParameters } from '../../src/fhir/search/parameters.js'
+import { initValidation } from '../../src/fhir/validation/index.js'
+import { CONFORMANCE_DIRS } from './test-server.js'
 
 const TEMPLATE = 'casehub_test_template'
 
@@ -48,6 +54,12 @@ async function createTemplate(adminUrl: string) {
   const pool = new pg.Pool({ connectionString: url.toString(), max: 1 })
   try {
     await migrate(pool)
+    // The conformance resources every server installs at start are in the template already, so
+    // each test server finds them current and writes nothing.
+    initValidation()
+    initSearchParameters()
+    const store = new PgResourceStore(pool, systemContext('test-template'))
+    await installConformance({ store, baseUrl: 'http://127.0.0.1/fhir', referencePolicy: 'lenient' }, CONFORMANCE_DIRS)
   } finally {
     await pool.end()
   }
