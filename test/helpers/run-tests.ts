@@ -16,7 +16,7 @@ import { CONFORMANCE_DIRS } from './test-server.js'
 
 const TEMPLATE = 'casehub_test_template'
 
-async function main() {
+async function main(): Promise<number> {
   let stop = async () => {}
   let adminUrl = process.env.DATABASE_URL
   if (!adminUrl) {
@@ -30,11 +30,10 @@ async function main() {
   }
   try {
     await createTemplate(adminUrl)
-    const code = await runTap(process.argv.slice(2), {
+    return await runTap(process.argv.slice(2), {
       CASEHUB_TEST_ADMIN_URL: adminUrl,
       CASEHUB_TEST_TEMPLATE: TEMPLATE,
     })
-    process.exitCode = code
   } finally {
     await stop()
   }
@@ -85,4 +84,6 @@ function runTap(args: string[], env: Record<string, string>): Promise<number> {
   })
 }
 
-await main()
+// Exit with tap's status explicitly: a library stopping the embedded PostgreSQL can leave
+// process.exitCode at 0, and CI must see a failed test as a failure.
+process.exit(await main())
