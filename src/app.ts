@@ -12,6 +12,7 @@ import { initValidation } from './fhir/validation/index.js'
 import { setUnknownProfilePolicy } from './fhir/conformance/declared-profiles.js'
 import { registerValidate } from './fhir/operations/validate.js'
 import { registerTerminologyOperations } from './fhir/operations/terminology.js'
+import { registerEligibilityOperation } from './casework/operations/eligibility.js'
 import type { Database } from './store/database.js'
 
 const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,200}$/
@@ -33,6 +34,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   setUnknownProfilePolicy(config.unknownProfile)
   registerValidate()
   registerTerminologyOperations()
+  registerEligibilityOperation()
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     // X-Request-Id is honoured when it is a sane token, else a new one is made (and echoed).

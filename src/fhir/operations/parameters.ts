@@ -60,6 +60,9 @@ function fromText(name: string, type: ParameterType, text: string): ParametersPa
       const bar = text.indexOf('|')
       return { name, valueCoding: bar < 0 ? { code: text } : { system: text.slice(0, bar) || undefined, code: text.slice(bar + 1) } }
     }
+    case 'Reference':
+      // A Reference in a URL is written as its literal reference (Type/id or an absolute URL)
+      return { name, valueReference: { reference: text } }
     case 'CodeableConcept':
     case 'Resource':
       throw badRequest(`Parameter "${name}" is a ${type}; send it in a Parameters body with POST`, name)

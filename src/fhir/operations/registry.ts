@@ -4,7 +4,8 @@ import type { OperationDefinition, Parameters, Resource } from '@medplum/fhirtyp
 import type { FhirRequest, FhirResponse, InteractionContext } from '../types.js'
 
 /** The FHIR data type of an input parameter, used to read it from a GET query string. */
-export type ParameterType = 'string' | 'uri' | 'canonical' | 'code' | 'integer' | 'boolean' | 'dateTime' | 'Coding' | 'CodeableConcept' | 'Resource'
+export type ParameterType =
+  | 'string' | 'uri' | 'canonical' | 'code' | 'integer' | 'boolean' | 'dateTime' | 'Coding' | 'CodeableConcept' | 'Reference' | 'Resource'
 
 export interface OperationParameter {
   name: string

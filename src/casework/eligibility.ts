@@ -1,0 +1,33 @@
+// Eligibility for case management of one patient (issue 5): their record, fetched through the
+// store, evaluated by the CaseHubEligibility CQL library. Assessed at the referral's authoredOn,
+// else now. Used by $eligibility, and next by referral intake and $triage.
+import type { Patient, ServiceRequest } from '@medplum/fhirtypes'
+import { terminologyIndex } from '../fhir/conformance/terminology.js'
+import { createEvaluator, ELIGIBILITY_LIBRARY, eligibilityParameters, eligibilityResult, type EligibilityResult, type RuleEvaluator } from '../rules/index.js'
+import type { ResourceStore } from '../store/types.js'
+import { fetchPatientRecord } from './patient-record.js'
+
+export interface EligibilityRequest {
+  patient: Patient
+  referral?: ServiceRequest
+  baseUrl: string
+  /** the assessment date when there is no referral (default: now) */
+  now?: Date
+  /** the service's practices, instead of the library's default (the open Trafford practices) */
+  practiceOdsCodes?: string[]
+}
+
+let evaluator: RuleEvaluator | undefined
+
+export async function assessEligibility(store: ResourceStore, req: EligibilityRequest): Promise<EligibilityResult> {
+  // The server's live terminology, so a ValueSet updated through the API takes effect.
+  evaluator ??= createEvaluator(terminologyIndex)
+  const types = evaluator.dataRequirements(ELIGIBILITY_LIBRARY)
+  const bundle = await fetchPatientRecord(store, { patient: req.patient, referral: req.referral, types, baseUrl: req.baseUrl })
+  const parameters = eligibilityParameters({
+    assessmentDate: req.referral?.authoredOn ?? req.now ?? new Date(),
+    referralId: req.referral?.id,
+    practiceOdsCodes: req.practiceOdsCodes,
+  })
+  return eligibilityResult(await evaluator.evaluate(ELIGIBILITY_LIBRARY, bundle, parameters))
+}

@@ -1,0 +1,93 @@
+// Runs compiled ELM with cql-execution over one patient's FHIR data (cql-exec-fhir). Built once and
+// reused: the cql.Library per library version and terminology, and one PatientSource per process,
+// whose construction parses the 2 MB model info (~200 ms, cql-spike.md §5). The PatientSource holds
+// the patient being evaluated, so evaluations take turns; each is CPU-bound on this thread anyway.
+import type { Bundle } from '@medplum/fhirtypes'
+import cql from 'cql-execution'
+import cqlfhir from 'cql-exec-fhir'
+import type { TerminologyIndex } from '../terminology/index.js'
+import { codeServiceFor } from './code-service.js'
+import { retrievedTypes, valueSetsOf, type ElmLibrary } from './elm.js'
+import type { LibraryCache } from './library-cache.js'
+import { pruneFhirHelpers } from './prune-helpers.js'
+
+interface Prepared {
+  key: string
+  library: InstanceType<typeof cql.Library>
+  codeService: InstanceType<typeof cql.CodeService>
+  retrieves: Set<string>
+}
+
+export type CqlResults = Record<string, unknown>
+
+export class RuleEvaluator {
+  private readonly prepared = new Map<string, Prepared>()
+  private patientSource: InstanceType<typeof cqlfhir.PatientSource> | undefined
+  private turn: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly libraries: LibraryCache,
+    private readonly terminology: () => TerminologyIndex,
+  ) {}
+
+  /** Resource types the library (with its includes) retrieves: what to fetch for a patient. */
+  dataRequirements(url: string, version?: string): Set<string> {
+    return this.prepare(url, version).retrieves
+  }
+
+  /**
+   * Evaluates every define of the library for the single patient in `bundle`. Parameters are
+   * passed by name to the library and its includes; `executionDateTime` fixes Now()/Today().
+   */
+  evaluate(url: string, bundle: Bundle, parameters: Record<string, unknown>, executionDateTime?: Date): Promise<CqlResults> {
+    const { library, codeService } = this.prepare(url)
+    const run = async () => {
+      this.patientSource ??= cqlfhir.PatientSource.FHIRv401()
+      const source = this.patientSource
+      source.reset() // also drops the previous patient's bundle (cql-spike.md §6.5)
+      source.loadBundles([bundle])
+      try {
+        const executor = new cql.Executor(library, codeService, parameters)
+        const when = executionDateTime ? cql.DateTime.fromJSDate(executionDateTime, 0) : undefined
+        const results = await executor.exec(source, when)
+        const [patient] = Object.values(results.patientResults) as CqlResults[]
+        if (!patient) throw new Error('The bundle has no Patient to evaluate')
+        return patient
+      } finally {
+        source.reset()
+      }
+    }
+    const result = this.turn.then(run, run)
+    this.turn = result.catch(() => undefined)
+    return result
+  }
+
+  private prepare(url: string, version?: string): Prepared {
+    const index = this.terminology()
+    const source = this.libraries.source(url, version)
+    if (!source) throw new Error(`No CQL library ${url}${version ? `|${version}` : ''}`)
+    const key = `${source.url}|${source.version}|${this.libraries.generation}|${terminologyKey(index)}`
+    const cached = this.prepared.get(source.url + '|' + source.version)
+    if (cached?.key === key) return cached
+    const elms = pruneFhirHelpers(this.libraries.closure(source.url, source.version))
+    const [main] = elms
+    const repository = new cql.Repository(Object.fromEntries(elms.map((e) => [e.library.identifier.id, e])))
+    const prepared: Prepared = {
+      key,
+      library: new cql.Library(main, repository),
+      codeService: codeServiceFor(index, elms.flatMap(valueSetsOf)),
+      retrieves: new Set(elms.flatMap((e: ElmLibrary) => [...retrievedTypes(e)])),
+    }
+    this.prepared.set(source.url + '|' + source.version, prepared)
+    return prepared
+  }
+}
+
+// Index objects are replaced or bumped when terminology changes; both make a new key.
+const indexIds = new WeakMap<TerminologyIndex, number>()
+let nextIndexId = 0
+function terminologyKey(index: TerminologyIndex): string {
+  let id = indexIds.get(index)
+  if (id === undefined) indexIds.set(index, (id = nextIndexId++))
+  return `${id}.${index.generation}`
+}

@@ -1,0 +1,41 @@
+// Rules: CQL libraries compiled to ELM and evaluated over one patient's FHIR data. Pure: no
+// HTTP, no database; callers hand in the patient's resources and the terminology.
+import type { Library } from '@medplum/fhirtypes'
+import type { TerminologyIndex } from '../terminology/index.js'
+import { RuleEvaluator } from './evaluator.js'
+import { toFhirLibrary } from './fhir-library.js'
+import { LibraryCache } from './library-cache.js'
+import { casehubSources } from './library-source.js'
+
+export { CqlCompileError, type CqlIssue } from './compile-issues.js'
+export { compileCql, type IncludeResolver } from './translator.js'
+export { fhirHelpersCql, FHIR_HELPERS } from './fhir-helpers.js'
+export { LibraryCache } from './library-cache.js'
+export { RuleEvaluator, type CqlResults } from './evaluator.js'
+export { codeServiceFor } from './code-service.js'
+export { toFhirLibrary, fromFhirLibrary, CQL_TYPE, ELM_JSON_TYPE } from './fhir-library.js'
+export { casehubSources, sourceOf, libraryHeader, CASEHUB_LIBRARY_BASE, RULES_DIR, type LibrarySource } from './library-source.js'
+export { retrievedTypes, type ElmLibrary } from './elm.js'
+export * from './eligibility.js'
+
+let shared: LibraryCache | undefined
+
+/** The process's library cache, holding CaseHub's own libraries (compiled on first use). */
+export function casehubLibraryCache(): LibraryCache {
+  if (!shared) {
+    shared = new LibraryCache()
+    for (const source of casehubSources()) shared.add(source)
+  }
+  return shared
+}
+
+/** CaseHub's libraries as FHIR Library resources with their compiled ELM (a few seconds, once). */
+export function casehubLibraries(): Library[] {
+  const cache = casehubLibraryCache()
+  return casehubSources().map((s) => toFhirLibrary(s, cache.elm(s.url, s.version)))
+}
+
+/** An evaluator over the shared cache; `terminology` is read on each use (it may change). */
+export function createEvaluator(terminology: () => TerminologyIndex): RuleEvaluator {
+  return new RuleEvaluator(casehubLibraryCache(), terminology)
+}
