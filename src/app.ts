@@ -13,6 +13,8 @@ import { setUnknownProfilePolicy } from './fhir/conformance/declared-profiles.js
 import { registerValidate } from './fhir/operations/validate.js'
 import { registerTerminologyOperations } from './fhir/operations/terminology.js'
 import { registerEligibilityOperation } from './casework/operations/eligibility.js'
+import { libraryUpload } from './casework/library-upload.js'
+import { onWrite } from './fhir/write-hooks.js'
 import type { Database } from './store/database.js'
 
 const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,200}$/
@@ -35,6 +37,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   registerValidate()
   registerTerminologyOperations()
   registerEligibilityOperation()
+  onWrite('Library', libraryUpload)
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     // X-Request-Id is honoured when it is a sane token, else a new one is made (and echoed).

@@ -8,6 +8,7 @@ import { applySearchParameter, checkSearchParameter } from './search/custom-para
 import { extractIndex } from './search/extract.js'
 import { registerCanonical, unregisterCanonical } from './conformance/canonical-registry.js'
 import { assertCanonicalFree, assertWritable } from './conformance/read-only.js'
+import { runCommittedHooks, runWriteChecks } from './write-hooks.js'
 import type { FhirResponse, InteractionContext } from './types.js'
 import { now, stamp, versionResponse } from './versioning.js'
 
@@ -26,6 +27,7 @@ function applyAfterCommit(store: ResourceStore, type: string, id: string, body: 
     if (body) {
       applySearchParameter(body)
       registerCanonical(body)
+      runCommittedHooks(body)
     } else unregisterCanonical(type, id)
   })
 }
@@ -42,6 +44,7 @@ type CreateOptions = WriteOptions & { id?: string; method?: 'POST' | 'PUT' }
 export async function prepareCreate(ctx: InteractionContext, store: ResourceStore, resource: Resource, opts: CreateOptions) {
   await checkReferences(ctx, store, resource, opts)
   checkSearchParameter(resource, opts.path)
+  await runWriteChecks(resource, opts.path ?? resource.resourceType)
   const id = opts.id ?? randomUUID()
   if (!opts.install) assertCanonicalFree(resource, id, opts.path)
   const lastUpdated = now()
@@ -91,6 +94,7 @@ export async function nextVersion(
   if (resource) {
     await checkReferences(ctx, store, resource, opts)
     checkSearchParameter(resource, opts.path)
+    await runWriteChecks(resource, opts.path ?? resource.resourceType)
     if (!opts.install) assertCanonicalFree(resource, current.id, opts.path)
   }
   const versionId = Number(current.versionId) + 1
