@@ -112,7 +112,10 @@ async function createRun(base: string, variant: Run['variant'], body: string, se
 async function creates(databaseUrl: string): Promise<Run[]> {
   const { child, base } = await startCaseHub(databaseUrl)
   try {
-    const { id: _id, meta, ...referral } = example('referral')
+    // As a draft: an active referral claiming the profile would also be triaged (referral intake),
+    // and this benchmark measures validation only.
+    const { id: _id, meta, ...active } = example('referral') as Resource & { status?: string }
+    const referral = { ...active, status: 'draft' }
     const bodies = { profiled: JSON.stringify({ ...referral, meta }), plain: JSON.stringify(referral) }
     const check = await fetch(`${base}/ServiceRequest`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: bodies.profiled })
     if (check.status !== 201) throw new Error(`the profiled referral was refused (${check.status}): ${await check.text()}`)

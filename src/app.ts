@@ -14,6 +14,7 @@ import { registerValidate } from './fhir/operations/validate.js'
 import { registerTerminologyOperations } from './fhir/operations/terminology.js'
 import { registerEligibilityOperation } from './casework/operations/eligibility.js'
 import { libraryUpload } from './casework/library-upload.js'
+import { referralIntake } from './casework/intake.js'
 import { onWrite } from './fhir/write-hooks.js'
 import type { Database } from './store/database.js'
 
@@ -38,6 +39,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   registerTerminologyOperations()
   registerEligibilityOperation()
   onWrite('Library', libraryUpload)
+  onWrite('ServiceRequest', referralIntake)
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     // X-Request-Id is honoured when it is a sane token, else a new one is made (and echoed).

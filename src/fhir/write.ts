@@ -8,7 +8,7 @@ import { applySearchParameter, checkSearchParameter } from './search/custom-para
 import { extractIndex } from './search/extract.js'
 import { registerCanonical, unregisterCanonical } from './conformance/canonical-registry.js'
 import { assertCanonicalFree, assertWritable } from './conformance/read-only.js'
-import { runCommittedHooks, runWriteChecks } from './write-hooks.js'
+import { hasCreatedHooks, queueCreatedHooks, runCommittedHooks, runWriteChecks } from './write-hooks.js'
 import type { FhirResponse, InteractionContext } from './types.js'
 import { now, stamp, versionResponse } from './versioning.js'
 
@@ -58,12 +58,19 @@ export async function prepareCreate(ctx: InteractionContext, store: ResourceStor
 
 function created(ctx: InteractionContext, store: ResourceStore, { version, body }: { version: NewVersion; body: Resource }): FhirResponse {
   applyAfterCommit(store, version.resourceType, version.id, body)
+  if (hasCreatedHooks(version.resourceType)) queueCreatedHooks(body, { ...ctx, store })
   const v = { resourceType: version.resourceType, id: version.id, versionId: '1', lastUpdated: version.lastUpdated }
   return versionResponse(201, v, ctx.baseUrl, version.json!, true)
 }
 
 /** Creates version 1 with a new server id (or the given id for update-as-create). */
 export async function createVersion(ctx: InteractionContext, store: ResourceStore, resource: Resource, opts: CreateOptions = {}): Promise<FhirResponse> {
+  // A create with hooks runs in a transaction, so what the hooks write commits with it
+  if (hasCreatedHooks(resource.resourceType)) return store.transaction((tx) => insertOne({ ...ctx, store: tx }, tx, resource, opts))
+  return insertOne(ctx, store, resource, opts)
+}
+
+async function insertOne(ctx: InteractionContext, store: ResourceStore, resource: Resource, opts: CreateOptions): Promise<FhirResponse> {
   const prepared = await prepareCreate(ctx, store, resource, opts)
   if (!(await store.insert(prepared.version))) throw conflict(`${resource.resourceType}/${prepared.version.id} already exists`)
   return created(ctx, store, prepared)

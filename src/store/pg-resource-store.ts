@@ -21,7 +21,13 @@ export class PgResourceStore implements ResourceStore {
     readonly context: RequestContext,
     private readonly inTransaction = false,
     private readonly committed: (() => void)[] = [],
+    private readonly closing: (() => Promise<void>)[] = [],
   ) {}
+
+  beforeCommit(fn: () => Promise<void>) {
+    if (!this.inTransaction) throw new Error('beforeCommit needs a transaction')
+    this.closing.push(fn)
+  }
 
   afterCommit(fn: () => void) {
     if (this.inTransaction) this.committed.push(fn)
@@ -219,6 +225,8 @@ export class PgResourceStore implements ResourceStore {
       await client.query('BEGIN')
       const tx = new PgResourceStore(client, this.context, true)
       const result = await fn(tx)
+      // Work queued for the end of the transaction may queue more (e.g. a write with hooks)
+      for (let next = tx.closing.shift(); next; next = tx.closing.shift()) await next()
       await client.query('COMMIT')
       for (const done of tx.committed) done()
       return result

@@ -88,6 +88,9 @@ export interface ResourceStore {
   existing(keys: string[]): Promise<Set<string>>
   /** Runs `fn` once the current transaction commits (at once outside a transaction); not after a rollback. */
   afterCommit(fn: () => void): void
+  /** Inside a transaction: runs `fn` (which may write more) after the caller's work, just before
+   *  COMMIT; a failure rolls everything back. Outside a transaction it is an error. */
+  beforeCommit(fn: () => Promise<void>): void
   /** Runs fn in one database transaction (joins the surrounding one when already inside). */
   transaction<T>(fn: (tx: ResourceStore) => Promise<T>): Promise<T>
 }
