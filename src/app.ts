@@ -13,6 +13,7 @@ import { setUnknownProfilePolicy } from './fhir/conformance/declared-profiles.js
 import { registerValidate } from './fhir/operations/validate.js'
 import { registerTerminologyOperations } from './fhir/operations/terminology.js'
 import { registerEligibilityOperation } from './casework/operations/eligibility.js'
+import { registerTriageOperation } from './casework/operations/triage.js'
 import { libraryUpload } from './casework/library-upload.js'
 import { referralIntake } from './casework/intake.js'
 import { onWrite } from './fhir/write-hooks.js'
@@ -38,6 +39,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   registerValidate()
   registerTerminologyOperations()
   registerEligibilityOperation()
+  registerTriageOperation()
   onWrite('Library', libraryUpload)
   onWrite('ServiceRequest', referralIntake)
   const app = Fastify({

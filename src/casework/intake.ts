@@ -64,19 +64,29 @@ async function intake(referral: ServiceRequest, ctx: InteractionContext): Promis
     owner,
   }
   await createVersion(ctx, store, task, { id: taskId })
+  await triage({ ...task, id: taskId }, referral, ctx)
+}
 
+/**
+ * Evaluates the rules for the referral, stores the GuidanceResponse and writes the Task's next
+ * version with the decision (its output lists every assessment made). Used at intake and by
+ * Task/$triage. Returns the Task as written.
+ */
+export async function triage(task: Task, referral: ServiceRequest, ctx: InteractionContext): Promise<Task> {
+  const store = ctx.store
   const result = await evaluate(referral, ctx)
   const guidanceId = randomUUID()
   await createVersion(ctx, store, guidanceResponse(referral, result), { id: guidanceId })
+  const { statusReason: _previous, ...rest } = task
   const decided: Task = {
-    ...task,
-    id: taskId,
+    ...rest,
     ...decision(result),
-    output: [{ type: { text: 'Eligibility assessment' }, valueReference: { reference: `GuidanceResponse/${guidanceId}` } }],
+    output: [...(task.output ?? []), { type: { text: 'Eligibility assessment' }, valueReference: { reference: `GuidanceResponse/${guidanceId}` } }],
   }
   if (result?.route === 'crisis-response') await createVersion(ctx, store, crisisReferral(referral))
-  const current = await store.readForUpdate('Task', taskId)
+  const current = await store.readForUpdate('Task', task.id!)
   await nextVersion(ctx, store, current!, decided, 'PUT')
+  return decided
 }
 
 /** The rules' answer, or undefined when the patient cannot be found (data required). */

@@ -88,6 +88,41 @@ t.test('referral intake', async (t) => {
     })
   }
 
+  t.test('Task/$triage re-runs the rules after the record changed; an override is audited', async (t) => {
+    const c = { ...cases[0], pid: 'in-retriage', birthDate: '2010-01-01' }
+    const sent = await send(hub, referralBundle(c))
+    const srId = /ServiceRequest\/([^/]+)\/_history/.exec(sent.body.entry.at(-1).response.location)![1]
+    const tasks: any = await hub.client.search({ resourceType: 'Task', searchParams: { focus: `ServiceRequest/${srId}` } })
+    const task = tasks.entry[0].resource
+    t.equal(task.status, 'rejected', 'a child at first')
+    // The GP corrects the birth date; triage runs again
+    await hub.client.update({ resourceType: 'Patient', id: c.pid, body: { resourceType: 'Patient', id: c.pid, birthDate: '1950-01-01', generalPractitioner: [{ reference: `Organization/gp-${trafford.ods}` }] } })
+    const rerun = await hub.fetch(`Task/${task.id}/$triage`, { method: 'POST' })
+    t.equal(rerun.status, 200)
+    const after: any = await rerun.json()
+    t.equal(after.status, 'accepted')
+    t.equal(after.statusReason, undefined, 'the old reason is gone')
+    t.equal(after.output.length, 2, 'both assessments are kept in Task.output')
+
+    const override = await hub.fetch(`Task/${task.id}/$triage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'status', valueCode: 'rejected' }, { name: 'reason', valueString: 'Already known to the heart failure nurses' }, { name: 'author', valueReference: { reference: 'Practitioner/nurse-1' } }] }),
+    })
+    t.equal(override.status, 200)
+    const overridden: any = await override.json()
+    t.equal(overridden.status, 'rejected')
+    t.equal(overridden.statusReason.text, 'Already known to the heart failure nurses')
+    const provenance: any = await hub.client.search({ resourceType: 'Provenance', searchParams: { target: `Task/${task.id}` } })
+    t.equal(provenance.entry?.length, 1, 'one Provenance for the override')
+    t.equal(provenance.entry[0].resource.agent[0].who.reference, 'Practitioner/nurse-1')
+    t.match(provenance.entry[0].resource.target[0].reference, new RegExp(`^Task/${task.id}/_history/\\d+$`))
+
+    const noReason = await hub.fetch(`Task/${task.id}/$triage?status=accepted`, { method: 'POST' })
+    t.equal(noReason.status, 400, 'an override needs a reason')
+    t.equal((await hub.fetch(`Task/${task.id}/$triage`)).status, 405, '$triage changes data: POST only')
+  })
+
   t.test('a ServiceRequest that does not claim the referral profile starts no intake', async (t) => {
     const sent = await send(hub, referralBundle({ ...cases[0], pid: 'in-plain' }, false))
     t.equal(sent.status, 200)
