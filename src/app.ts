@@ -16,6 +16,7 @@ import { registerEligibilityOperation } from './casework/operations/eligibility.
 import { registerTriageOperation } from './casework/operations/triage.js'
 import { libraryUpload } from './casework/library-upload.js'
 import { referralIntake } from './casework/intake.js'
+import { parseServiceHours } from './casework/service-hours.js'
 import { onWrite } from './fhir/write-hooks.js'
 import type { Database } from './store/database.js'
 
@@ -41,7 +42,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   registerEligibilityOperation()
   registerTriageOperation()
   onWrite('Library', libraryUpload)
-  onWrite('ServiceRequest', referralIntake)
+  onWrite('ServiceRequest', referralIntake(parseServiceHours(config.serviceHours, config.bankHolidays)))
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     // X-Request-Id is honoured when it is a sane token, else a new one is made (and echoed).

@@ -19,6 +19,10 @@ export interface Config {
   dbPoolSize: number
   /** a meta.profile the server does not know: 'warning' accepts the resource, 'error' rejects it (422) */
   unknownProfile: 'warning' | 'error'
+  /** when the case management service works, Europe/London time, e.g. 'Mon-Fri 08:00-16:00' */
+  serviceHours: string
+  /** days the service is closed although serviceHours would open it (YYYY-MM-DD) */
+  bankHolidays: string[]
 }
 
 const schema = {
@@ -34,6 +38,12 @@ const schema = {
     CASEHUB_BASE_URL: { type: 'string', pattern: '^https?://[^\\s]+[^/]$' },
     CASEHUB_DB_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
     CASEHUB_UNKNOWN_PROFILE: { enum: ['warning', 'error'], default: 'warning' },
+    CASEHUB_SERVICE_HOURS: {
+      type: 'string',
+      pattern: '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))? ([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$',
+      default: 'Mon-Fri 08:00-16:00',
+    },
+    CASEHUB_BANK_HOLIDAYS: { type: 'string', pattern: '^(\\d{4}-\\d{2}-\\d{2}(,\\d{4}-\\d{2}-\\d{2})*)?$', default: '' },
   },
 } as const
 
@@ -69,5 +79,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     baseUrl: v.CASEHUB_BASE_URL,
     dbPoolSize: v.CASEHUB_DB_POOL_SIZE,
     unknownProfile: v.CASEHUB_UNKNOWN_PROFILE,
+    serviceHours: v.CASEHUB_SERVICE_HOURS,
+    bankHolidays: v.CASEHUB_BANK_HOLIDAYS ? String(v.CASEHUB_BANK_HOLIDAYS).split(',') : [],
   })
 }

@@ -13,6 +13,7 @@ import type { InteractionContext } from '../fhir/types.js'
 import type { WriteHook } from '../fhir/write-hooks.js'
 import { createVersion, nextVersion } from '../fhir/write.js'
 import type { EligibilityResult } from '../rules/eligibility.js'
+import { isOpen, OUT_OF_HOURS_ADVICE, type ServiceHours } from './service-hours.js'
 
 export const REFERRAL_PROFILE = 'https://casehub.org/fhir/StructureDefinition/casehub-referral'
 const ELIGIBILITY_LIBRARY = 'https://casehub.org/fhir/Library/CaseHubEligibility'
@@ -39,15 +40,24 @@ export function claimsReferralProfile(resource: Resource): boolean {
   return (resource.meta?.profile ?? []).some((p) => p === REFERRAL_PROFILE || p.startsWith(`${REFERRAL_PROFILE}|`))
 }
 
-export const referralIntake: WriteHook = {
-  async created(resource, ctx) {
-    const referral = resource as ServiceRequest
-    if (!claimsReferralProfile(referral) || referral.status !== 'active' || referral.intent !== 'order') return
-    await intake(referral, ctx)
-  },
+const isReferral = (r: Resource): r is ServiceRequest =>
+  claimsReferralProfile(r) && (r as ServiceRequest).status === 'active' && (r as ServiceRequest).intent === 'order'
+
+/** The intake, for a service open `hours` (referrals outside them are taken, with advice). */
+export function referralIntake(hours: ServiceHours): WriteHook {
+  return {
+    name: 'referral-intake',
+    check(resource) {
+      if (!isReferral(resource) || isOpen(hours, new Date())) return
+      return [{ severity: 'information', code: 'informational', diagnostics: `${OUT_OF_HOURS_ADVICE} (service hours: ${hours.text}, UK time)` }]
+    },
+    async created(resource, ctx) {
+      if (isReferral(resource)) await intake(resource, ctx, isOpen(hours, new Date()))
+    },
+  }
 }
 
-async function intake(referral: ServiceRequest, ctx: InteractionContext): Promise<void> {
+async function intake(referral: ServiceRequest, ctx: InteractionContext, inHours: boolean): Promise<void> {
   const store = ctx.store
   const owner = (await store.read('Organization', 'cmt-trafford'))?.deleted === false ? TEAM : { display: TEAM.display }
   const taskId = randomUUID()
@@ -62,6 +72,7 @@ async function intake(referral: ServiceRequest, ctx: InteractionContext): Promis
     authoredOn: new Date().toISOString(),
     ...(referral.requester ? { requester: referral.requester } : {}),
     owner,
+    ...(inHours ? {} : { note: [{ time: new Date().toISOString(), text: OUT_OF_HOURS_ADVICE }] }),
   }
   await createVersion(ctx, store, task, { id: taskId })
   await triage({ ...task, id: taskId }, referral, ctx)

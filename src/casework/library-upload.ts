@@ -16,6 +16,7 @@ function cqlContent(library: Library): number {
 const rules = () => import('../rules/index.js')
 
 export const libraryUpload: WriteHook = {
+  name: 'library-upload',
   async check(resource: Resource, path: string) {
     const library = resource as Library
     const at = cqlContent(library)

@@ -32,7 +32,7 @@ export function warningsOf(resource: object): OperationOutcomeIssue[] {
 /** Adds the warnings found on `resource` to the response of its write. */
 export function withWarnings(response: FhirResponse, resource: object): FhirResponse {
   const found = warningsOf(resource)
-  return found.length ? { ...response, issues: found } : response
+  return found.length ? { ...response, issues: [...found, ...(response.issues ?? [])] } : response
 }
 
 function relocate(issues: OperationOutcomeIssue[], type: string, where: string) {

@@ -3,11 +3,14 @@
 // response); `created` runs in the transaction of a create, before it commits; `committed` runs
 // once the write's transaction has committed. app.ts does the
 // registering, so the generic FHIR layer never imports case-management code.
-import type { Resource } from '@medplum/fhirtypes'
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes'
 import type { InteractionContext } from './types.js'
 
 export interface WriteHook {
-  check?(resource: Resource, path: string): void | Promise<void>
+  /** one hook per name and type: registering a name again replaces it */
+  name: string
+  /** may refuse by throwing; informational issues it returns go back with the response */
+  check?(resource: Resource, path: string): void | OperationOutcomeIssue[] | Promise<void | OperationOutcomeIssue[]>
   /** After a create, in its transaction, once the request's other writes are done (so a
    *  transaction Bundle's other entries are visible); may write more; throwing rolls back. */
   created?(resource: Resource, ctx: InteractionContext): Promise<void>
@@ -16,14 +19,16 @@ export interface WriteHook {
 
 const hooks = new Map<string, WriteHook[]>()
 
-/** Registers `hook` for `type`; registering the same hook again (another app in the process) does nothing. */
+/** Registers `hook` for `type`, replacing one of the same name (e.g. another app in the process). */
 export function onWrite(type: string, hook: WriteHook): void {
-  const list = hooks.get(type) ?? []
-  if (!list.includes(hook)) hooks.set(type, [...list, hook])
+  hooks.set(type, [...(hooks.get(type) ?? []).filter((h) => h.name !== hook.name), hook])
 }
 
-export async function runWriteChecks(resource: Resource, path: string): Promise<void> {
-  for (const hook of hooks.get(resource.resourceType) ?? []) await hook.check?.(resource, path)
+/** Runs the checks; returns the issues they want the response to carry. */
+export async function runWriteChecks(resource: Resource, path: string): Promise<OperationOutcomeIssue[]> {
+  const remarks: OperationOutcomeIssue[] = []
+  for (const hook of hooks.get(resource.resourceType) ?? []) remarks.push(...((await hook.check?.(resource, path)) ?? []))
+  return remarks
 }
 
 export function hasCreatedHooks(type: string): boolean {

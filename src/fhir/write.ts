@@ -44,7 +44,7 @@ type CreateOptions = WriteOptions & { id?: string; method?: 'POST' | 'PUT' }
 export async function prepareCreate(ctx: InteractionContext, store: ResourceStore, resource: Resource, opts: CreateOptions) {
   await checkReferences(ctx, store, resource, opts)
   checkSearchParameter(resource, opts.path)
-  await runWriteChecks(resource, opts.path ?? resource.resourceType)
+  const remarks = await runWriteChecks(resource, opts.path ?? resource.resourceType)
   const id = opts.id ?? randomUUID()
   if (!opts.install) assertCanonicalFree(resource, id, opts.path)
   const lastUpdated = now()
@@ -53,14 +53,15 @@ export async function prepareCreate(ctx: InteractionContext, store: ResourceStor
   const version: NewVersion = {
     resourceType: resource.resourceType, id, versionId: 1, lastUpdated, method: opts.method ?? 'POST', json, index: extractIndex(body, ctx.baseUrl),
   }
-  return { version, body }
+  return { version, body, remarks }
 }
 
-function created(ctx: InteractionContext, store: ResourceStore, { version, body }: { version: NewVersion; body: Resource }): FhirResponse {
+function created(ctx: InteractionContext, store: ResourceStore, { version, body, remarks }: PreparedCreate): FhirResponse {
   applyAfterCommit(store, version.resourceType, version.id, body)
   if (hasCreatedHooks(version.resourceType)) queueCreatedHooks(body, { ...ctx, store })
   const v = { resourceType: version.resourceType, id: version.id, versionId: '1', lastUpdated: version.lastUpdated }
-  return versionResponse(201, v, ctx.baseUrl, version.json!, true)
+  const response = versionResponse(201, v, ctx.baseUrl, version.json!, true)
+  return remarks.length ? { ...response, issues: remarks } : response
 }
 
 /** Creates version 1 with a new server id (or the given id for update-as-create). */

@@ -141,3 +141,28 @@ t.test('referral intake', async (t) => {
     t.equal(tasks.entry[0].resource.statusReason.coding[0].code, 'data-required')
   })
 })
+
+t.test('outside service hours a referral is still taken and triaged, with the NHS 111 / 999 advice', async (t) => {
+  // Today as a bank holiday: whatever the time, the service is closed
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date())
+  const hub = await startTestServer(t, { CASEHUB_BANK_HOLIDAYS: today })
+  const sr = referralBundle({ ...cases[0], pid: 'in-closed' }).entry!.at(-1)!.resource!
+  const res = await hub.fetch('ServiceRequest', { method: 'POST', headers: { 'content-type': 'application/fhir+json', prefer: 'return=OperationOutcome' }, body: JSON.stringify(sr) })
+  t.equal(res.status, 201)
+  const outcome: any = await res.json()
+  t.ok(outcome.issue.some((i: any) => i.severity === 'information' && /NHS 111/.test(i.diagnostics)), JSON.stringify(outcome.issue))
+  const created = /ServiceRequest\/([^/]+)\/_history/.exec(res.headers.get('location')!)![1]
+  const tasks: any = await hub.client.search({ resourceType: 'Task', searchParams: { focus: `ServiceRequest/${created}` } })
+  t.match(tasks.entry[0].resource.note[0].text, /NHS 111/)
+
+  const sent = await send(hub, referralBundle({ ...cases[0], pid: 'in-closed-tx' }))
+  t.match(sent.body.entry.at(-1).response.outcome.issue[0].diagnostics, /NHS 111/, 'in a transaction: the entry\'s response.outcome')
+  t.notOk(sent.body.entry[0].response.outcome, 'other entries carry none')
+})
+
+t.test('within service hours there is no advice', async (t) => {
+  const hub = await startTestServer(t, { CASEHUB_SERVICE_HOURS: 'Mon-Sun 00:00-24:00' })
+  const sent = await send(hub, referralBundle({ ...cases[0], pid: 'in-open' }))
+  t.equal(sent.status, 200)
+  t.notOk(sent.body.entry.at(-1).response.outcome)
+})

@@ -14,11 +14,14 @@ export function entryResult(response: FhirResponse, preference: ReturnPreference
     ...(response.location ? { location: response.location } : {}),
     ...(response.etag ? { etag: response.etag } : {}),
     ...(response.lastModified ? { lastModified: new Date(response.lastModified).toISOString() } : {}),
+    // Bundle.entry.response.outcome: "hints and warnings produced as part of processing this entry"
     ...(isOutcome
       ? { outcome: resource }
       : preference === 'OperationOutcome' && !isRead
-        ? { outcome: writeOutcome(response.status) }
-        : {}),
+        ? { outcome: writeOutcome(response.status, response.issues) }
+        : response.issues?.length
+          ? { outcome: { resourceType: 'OperationOutcome', issue: response.issues } }
+          : {}),
   }
   return entry
 }
