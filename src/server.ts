@@ -19,8 +19,8 @@ export interface RunningServer {
 
 const SEARCH_INDEX_MIGRATION = '0002_search_index.sql'
 
-/** CaseHub's own StructureDefinitions, SearchParameters, CodeSystems and ValueSets. */
-const CONFORMANCE_DIRS = ['../profiles/', '../terminology/'].map((d) => fileURLToPath(new URL(d, import.meta.url)))
+/** CaseHub's own StructureDefinitions, SearchParameters, CodeSystems, ValueSets, Libraries and PlanDefinition. */
+const CONFORMANCE_DIRS = ['../profiles/', '../terminology/', '../rules/'].map((d) => fileURLToPath(new URL(d, import.meta.url)))
 
 /** Data written before the search index existed is indexed once, when the index arrives. */
 async function indexExistingData(app: FastifyInstance, db: Database, config: Config) {

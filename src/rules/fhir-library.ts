@@ -10,6 +10,8 @@ export const ELM_JSON_TYPE = 'application/elm+json'
 
 const attachment = (contentType: string, text: string): Attachment => ({ contentType, data: Buffer.from(text, 'utf8').toString('base64') })
 
+const nonEmpty = <K extends string, T>(key: K, list: T[]) => (list.length ? ({ [key]: list } as Record<K, T[]>) : {})
+
 export function toFhirLibrary(source: LibrarySource, elm: ElmLibrary): Library {
   return {
     resourceType: 'Library',
@@ -19,11 +21,12 @@ export function toFhirLibrary(source: LibrarySource, elm: ElmLibrary): Library {
     name: source.name,
     status: 'active',
     type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/library-type', code: 'logic-library' }] },
-    relatedArtifact: includesOf(elm).map((inc) => ({
+    // (empty arrays are not valid FHIR JSON, so a library without includes or retrieves has none)
+    ...nonEmpty('relatedArtifact', includesOf(elm).map((inc) => ({
       type: 'depends-on' as const,
       resource: `${CASEHUB_LIBRARY_BASE}${inc.name}${inc.version ? `|${inc.version}` : ''}`,
-    })),
-    dataRequirement: [...retrievedTypes(elm)].sort().map((type) => ({ type })),
+    }))),
+    ...nonEmpty('dataRequirement', [...retrievedTypes(elm)].sort().map((type) => ({ type }))),
     content: [attachment(CQL_TYPE, source.cql), attachment(ELM_JSON_TYPE, JSON.stringify(elm))],
   }
 }

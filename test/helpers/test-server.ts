@@ -29,7 +29,7 @@ export interface TestServer {
   fetch(path: string, init?: RequestInit): Promise<Response>
 }
 
-export const CONFORMANCE_DIRS = ['../../profiles/', '../../terminology/'].map((d) => fileURLToPath(new URL(d, import.meta.url)))
+export const CONFORMANCE_DIRS = ['../../profiles/', '../../terminology/', '../../rules/'].map((d) => fileURLToPath(new URL(d, import.meta.url)))
 
 /** Type/id of every resource the server installs from profiles/ and terminology/ at start. */
 export function installedKeys(): string[] {

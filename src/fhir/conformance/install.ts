@@ -1,4 +1,4 @@
-// At start, CaseHub's conformance resources (profiles/, terminology/) are written into the
+// At start, CaseHub's conformance resources (profiles/, terminology/, rules/) are written into the
 // database — idempotently: a file whose content is already current writes nothing; a changed
 // file (usually a new `version`) becomes the next version of the same id. Then every
 // StructureDefinition, ValueSet and CodeSystem stored is registered for this process.
@@ -14,7 +14,9 @@ import { CANONICAL_TYPES, registerCanonical } from './canonical-registry.js'
 import { markInstalled } from './read-only.js'
 
 /** Resource types read from the conformance folders; anything else there is ignored. */
-const INSTALLABLE = new Set(['StructureDefinition', 'SearchParameter', 'ValueSet', 'CodeSystem', 'ConceptMap', 'NamingSystem', 'OperationDefinition'])
+const INSTALLABLE = new Set([
+  'StructureDefinition', 'SearchParameter', 'ValueSet', 'CodeSystem', 'ConceptMap', 'NamingSystem', 'OperationDefinition', 'Library', 'PlanDefinition',
+])
 
 export interface InstallSummary {
   created: number

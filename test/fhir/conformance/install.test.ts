@@ -12,6 +12,7 @@ t.test('installed at start, once', async (t) => {
   const keys = installedKeys()
   t.ok(keys.includes('SearchParameter/Task-triage-tier'), 'the search parameters of profiles/ are among them')
   t.ok(keys.includes('ValueSet/risk-tiers'), 'the ValueSets of terminology/ are among them')
+  t.ok(keys.includes('Library/CaseHubEligibility') && keys.includes('PlanDefinition/casehub-intake'), 'the Libraries and PlanDefinition of rules/ too')
   const databaseUrl = await createTestDatabase(t)
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl })
   const first = await startServer(config)
