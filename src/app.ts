@@ -16,6 +16,7 @@ import { registerEligibilityOperation } from './casework/operations/eligibility.
 import { registerTriageOperation } from './casework/operations/triage.js'
 import { libraryUpload } from './casework/library-upload.js'
 import { referralIntake } from './casework/intake.js'
+import { onwardReferral, registerOutboxStatusOperation } from './casework/onward.js'
 import { parseServiceHours } from './casework/service-hours.js'
 import { onWrite } from './fhir/write-hooks.js'
 import type { Database } from './store/database.js'
@@ -43,6 +44,8 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   registerTriageOperation()
   onWrite('Library', libraryUpload)
   onWrite('ServiceRequest', referralIntake(parseServiceHours(config.serviceHours, config.bankHolidays)))
+  onWrite('ServiceRequest', onwardReferral)
+  registerOutboxStatusOperation()
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     // X-Request-Id is honoured when it is a sane token, else a new one is made (and echoed).

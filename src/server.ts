@@ -9,12 +9,21 @@ import { loadStoredSearchParameters } from './fhir/search/custom-parameters.js'
 import { systemContext } from './store/context.js'
 import { installConformance, registerStoredCanonicals } from './fhir/conformance/install.js'
 import { fileURLToPath } from 'node:url'
+import { OutboxWorker, type WorkerOptions } from './routing/worker.js'
+import { onwardTracker } from './casework/onward.js'
 
 export interface RunningServer {
   app: FastifyInstance
   db: Database
   url: string
+  /** the in-process outbox worker (absent when started with `worker: false`) */
+  worker?: OutboxWorker
   close(): Promise<void>
+}
+
+export interface ServerOptions {
+  /** in-process outbox worker settings; false runs none (e.g. when `casehub worker` runs apart) */
+  worker?: Partial<WorkerOptions> | false
 }
 
 const SEARCH_INDEX_MIGRATION = '0002_search_index.sql'
@@ -31,7 +40,7 @@ async function indexExistingData(app: FastifyInstance, db: Database, config: Con
   await reindex(db.store(systemContext('startup-reindex')), baseUrl, undefined, rows[0].n)
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
   const db = await openDatabase(config)
   let app: FastifyInstance
   try {
@@ -55,13 +64,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = typeof address === 'object' && address ? address.port : config.port
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/fhir`
   app.log.info({ url, database: db.embedded ? 'embedded' : 'external' }, 'CaseHub listening')
+  const baseUrl = config.baseUrl ?? url
+  const worker =
+    opts.worker === false
+      ? undefined
+      : new OutboxWorker(db, { baseUrl, track: onwardTracker(baseUrl), log: (level, fields, msg) => app.log[level](fields, msg), ...opts.worker })
+  await worker?.start()
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= (async () => {
+      await worker?.stop()
       await app.close()
       await db.close()
     })())
-  return { app, db, url, close }
+  return { app, db, url, worker, close }
 }
 
 /** Graceful stop on the first signal; a second one forces exit. */

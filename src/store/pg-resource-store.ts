@@ -24,6 +24,11 @@ export class PgResourceStore implements ResourceStore {
     private readonly closing: (() => Promise<void>)[] = [],
   ) {}
 
+  /** The connection (inside a transaction: the transaction's), for SQL beside the resource store's own, such as the outbox's. */
+  get sql(): Db {
+    return this.db
+  }
+
   beforeCommit(fn: () => Promise<void>) {
     if (!this.inTransaction) throw new Error('beforeCommit needs a transaction')
     this.closing.push(fn)
