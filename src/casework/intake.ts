@@ -14,6 +14,7 @@ import type { WriteHook } from '../fhir/write-hooks.js'
 import { createVersion, nextVersion } from '../fhir/write.js'
 import type { EligibilityResult } from '../rules/eligibility.js'
 import { isOpen, OUT_OF_HOURS_ADVICE, type ServiceHours } from './service-hours.js'
+import { localId } from './local-id.js'
 
 export const REFERRAL_PROFILE = 'https://casehub.org/fhir/StructureDefinition/casehub-referral'
 const ELIGIBILITY_LIBRARY = 'https://casehub.org/fhir/Library/CaseHubEligibility'
@@ -102,8 +103,8 @@ export async function triage(task: Task, referral: ServiceRequest, ctx: Interact
 
 /** The rules' answer, or undefined when the patient cannot be found (data required). */
 async function evaluate(referral: ServiceRequest, ctx: InteractionContext): Promise<EligibilityResult | undefined> {
-  const m = /^(?:.*\/)?Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(referral.subject?.reference ?? '')
-  const stored = m ? await ctx.store.read('Patient', m[1]) : undefined
+  const patientId = localId('Patient', referral.subject?.reference)
+  const stored = patientId ? await ctx.store.read('Patient', patientId) : undefined
   if (!stored || stored.deleted || !stored.json) return undefined
   // Loaded on first use: the CQL engine is heavy and most processes never evaluate.
   const { assessEligibility } = await import('./eligibility.js')

@@ -15,6 +15,7 @@ import { sqlOf } from '../routing/sql.js'
 import { outboxStatus } from '../routing/status.js'
 import type { Tracker } from '../routing/worker.js'
 import type { ResourceStore } from '../store/types.js'
+import { localId } from './local-id.js'
 
 export const TASK_CODE = 'http://hl7.org/fhir/CodeSystem/task-code'
 
@@ -23,8 +24,6 @@ export interface Destination {
   endpoint: Endpoint & { id: string }
 }
 
-const localId = (type: string, ref: string | undefined): string | undefined =>
-  new RegExp(`^(?:.*/)?${type}/([A-Za-z0-9\\-.]{1,64})$`).exec(ref ?? '')?.[1]
 
 async function readJson<T extends Resource>(store: ResourceStore, type: string, id: string | undefined): Promise<T | undefined> {
   if (!id) return undefined

@@ -6,6 +6,7 @@ import { badRequest, unprocessable } from '../../errors.js'
 import { registerOperation, type OperationInput } from '../../fhir/operations/registry.js'
 import type { InteractionContext } from '../../fhir/types.js'
 import type { EligibilityResult } from '../../rules/eligibility.js'
+import { localId } from '../local-id.js'
 
 export const ELIGIBILITY_OPERATION: OperationDefinition = {
   resourceType: 'OperationDefinition',
@@ -70,13 +71,13 @@ async function referralOf(parameters: Parameters, patient: Patient, ctx: Interac
   if (given.length === 0) return undefined
   if (given.length > 1) throw badRequest('Give at most one referral', 'referral')
   const text = given[0].valueReference?.reference ?? given[0].valueString
-  const m = /^(?:.*\/)?ServiceRequest\/([A-Za-z0-9\-.]{1,64})$/.exec(text ?? '')
-  if (!m) throw badRequest('The referral must be a reference to a ServiceRequest, e.g. ServiceRequest/123', 'referral')
-  const stored = await ctx.store.read('ServiceRequest', m[1])
-  if (!stored || stored.deleted || !stored.json) throw unprocessable(`The referral ServiceRequest/${m[1]} is not known`, 'referral')
+  const id = localId('ServiceRequest', text)
+  if (!id) throw badRequest('The referral must be a reference to a ServiceRequest, e.g. ServiceRequest/123', 'referral')
+  const stored = await ctx.store.read('ServiceRequest', id)
+  if (!stored || stored.deleted || !stored.json) throw unprocessable(`The referral ServiceRequest/${id} is not known`, 'referral')
   const referral = JSON.parse(stored.json) as ServiceRequest
   if (!isAbout(referral.subject, patient.id!)) {
-    throw unprocessable(`The referral ServiceRequest/${m[1]} is not for Patient/${patient.id}`, 'referral')
+    throw unprocessable(`The referral ServiceRequest/${id} is not for Patient/${patient.id}`, 'referral')
   }
   return referral
 }

@@ -10,6 +10,7 @@ import { registerOperation, type OperationInput } from '../../fhir/operations/re
 import type { InteractionContext } from '../../fhir/types.js'
 import { createVersion, nextVersion } from '../../fhir/write.js'
 import { triage } from '../intake.js'
+import { localId } from '../local-id.js'
 
 const OVERRIDES = ['accepted', 'rejected', 'on-hold', 'in-progress', 'cancelled'] as const
 
@@ -50,8 +51,8 @@ async function run({ id, parameters }: OperationInput, ctx: InteractionContext):
 }
 
 async function referralOf(task: Task, ctx: InteractionContext): Promise<ServiceRequest> {
-  const m = /^(?:.*\/)?ServiceRequest\/([A-Za-z0-9\-.]{1,64})$/.exec(task.focus?.reference ?? '')
-  const stored = m ? await ctx.store.read('ServiceRequest', m[1]) : undefined
+  const id = localId('ServiceRequest', task.focus?.reference)
+  const stored = id ? await ctx.store.read('ServiceRequest', id) : undefined
   if (!stored || stored.deleted || !stored.json) throw unprocessable('The Task is not for a referral (Task.focus names no ServiceRequest held here)', 'Task.focus')
   return JSON.parse(stored.json) as ServiceRequest
 }
