@@ -23,8 +23,7 @@ initValidation()
 initSearchParameters()
 
 // --- SQL: reads as src/store/pg-resource-store.ts writes them; writes from src/store/write-sql.ts ---
-const BODY = `CASE WHEN content IS NULL THEN NULL
-  ELSE '{"resourceType":' || to_json(resource_type)::text || ',' || substr((content - 'resourceType')::text, 2) END`
+const BODY = `content::text`
 const CURRENT_COLUMNS = `resource_type, id, version_id::text AS version_id, last_updated, deleted,
   CASE WHEN deleted THEN 'DELETE' ELSE 'PUT' END AS method, ${BODY} AS json`
 const READ_CURRENT = `SELECT ${CURRENT_COLUMNS} FROM resource WHERE resource_type = $1 AND id = $2`

@@ -6,26 +6,53 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 
-/** JSON.stringify that splices RawJson text in place (one pass over placeholders). */
+/**
+ * JSON.stringify that splices RawJson text in place. The upper levels of a Bundle (where entry
+ * resources sit) are written by concatenation, so a page of stored bodies is never scanned
+ * again; anything deeper goes through JSON.stringify with placeholders.
+ */
 export function serialize(value: unknown, pretty = false): string {
   if (typeof value === 'string') return pretty ? JSON.stringify(JSON.parse(value), null, 2) : value
+  if (pretty) return JSON.stringify(JSON.parse(withPlaceholders(value)), null, 2)
+  return write(value, 0)
+}
+
+/** Bundle → entry[] → entry → resource: the levels written by concatenation. */
+const SPLICED_DEPTH = 3
+
+function write(value: unknown, depth: number): string {
+  if (value instanceof RawJson) return value.text
+  if (value === null || typeof value !== 'object') return JSON.stringify(value)
+  if (depth > SPLICED_DEPTH || 'toJSON' in value) return withPlaceholders(value)
+  // += builds a rope: the bodies are copied once, when the response is written
+  let out = ''
+  if (Array.isArray(value)) {
+    // as JSON.stringify: undefined, functions and symbols in arrays become null
+    for (const item of value) out += `${out ? ',' : ''}${skipped(item) ? 'null' : write(item, depth + 1)}`
+    return `[${out}]`
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key]
+    if (Object.hasOwn(value, key) && !skipped(item)) out += `${out ? ',' : ''}${JSON.stringify(key)}:${write(item, depth + 1)}`
+  }
+  return `{${out}}`
+}
+
+const skipped = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol'
+
+/** JSON.stringify, with any RawJson inside spliced in through unique placeholders. */
+function withPlaceholders(value: unknown): string {
   const raws: string[] = []
-  const tag = `\u0001${randomBytes(6).toString('hex')}:`
-  const text = JSON.stringify(
-    value,
-    (_k, v) => {
-      if (v instanceof RawJson) {
-        raws.push(v.text)
-        return `${tag}${raws.length - 1}`
-      }
-      return v
-    },
-    pretty ? 2 : undefined,
-  )
+  let tag = ''
+  const text = JSON.stringify(value, (_k, v) => {
+    if (!(v instanceof RawJson)) return v
+    tag ||= `\u0001${randomBytes(6).toString('hex')}:`
+    raws.push(v.text)
+    return `${tag}${raws.length - 1}`
+  })
   if (raws.length === 0) return text
   const placeholder = new RegExp(`"${tag.replace('\u0001', '\\\\u0001')}(\\d+)"`, 'g')
-  const spliced = text.replace(placeholder, (_m, i) => raws[Number(i)])
-  return pretty ? JSON.stringify(JSON.parse(spliced), null, 2) : spliced
+  return text.replace(placeholder, (_m, i) => raws[Number(i)])
 }
 
 export const statusLine = (status: number) => `${status} ${STATUS_TEXT[status] ?? ''}`.trim()

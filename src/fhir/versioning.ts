@@ -28,19 +28,24 @@ export function checkIfMatch(ifMatch: string | undefined, current: StoredVersion
 
 export const httpDate = (iso: string) => new Date(iso).toUTCString()
 
-/** Stamps the server-owned id and meta onto an incoming resource (client meta.versionId/lastUpdated ignored). */
+/**
+ * Stamps the server-owned id and meta onto an incoming resource (client meta.versionId/lastUpdated
+ * ignored). resourceType, id and meta come first, as FHIR JSON is conventionally written: the
+ * store keeps and serves this text as it is.
+ */
 export function stamp<T extends { meta?: object }>(
   resource: T,
   id: string,
   versionId: number,
   lastUpdated: string,
 ): T & { id: string } {
-  const { meta, ...rest } = resource as T & { meta?: Record<string, unknown>; id?: string }
+  const { resourceType, id: _given, meta, ...rest } = resource as T & { resourceType?: string; meta?: Record<string, unknown>; id?: string }
   return {
-    ...(rest as T),
+    resourceType,
     id,
     meta: { ...(meta ?? {}), versionId: String(versionId), lastUpdated },
-  }
+    ...rest,
+  } as unknown as T & { id: string }
 }
 
 export function versionResponse(

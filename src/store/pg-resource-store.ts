@@ -260,7 +260,7 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
  * others (search.html#sort), so walking forward goes valued → missing, backward the reverse.
  */
 function pageParts(q: SearchQuery): PagePart[] {
-  if (!leadsWithIndexKey(q)) return [{ phase: 'all', useCursor: true }]
+  if (!leadsWithIndexKey(q) || matchesFew(q)) return [{ phase: 'all', useCursor: true }]
   const inMissing = q.cursor !== undefined && q.cursor.values[0] === null
   if (!q.cursor?.backwards) {
     return inMissing
@@ -270,6 +270,15 @@ function pageParts(q: SearchQuery): PagePart[] {
   return inMissing
     ? [{ phase: 'missing', useCursor: true }, { phase: 'valued', useCursor: false }]
     : [{ phase: 'valued', useCursor: true }]
+}
+
+/**
+ * A search narrowed by a reference (Task?owner=…, Observation?subject=…) or by _id finds few
+ * resources: sorting them, missing sort values last, beats walking the sort index in order,
+ * and one part instead of two halves PostgreSQL's planning (2–4 ms of a work-list query).
+ */
+function matchesFew(q: SearchQuery): boolean {
+  return q.conditions.some((c) => c.kind === 'id' || c.kind === 'reference')
 }
 
 const keyValues = (row: Record<string, unknown>, n: number) =>

@@ -1,11 +1,9 @@
 // Column lists and row mapping shared by the store's queries.
 import type { StoredVersion } from './types.js'
 
-/** Body text with resourceType first (jsonb keeps keys in its own order), without re-parsing. */
+/** Body text as written (a json column keeps the text: resourceType first, nothing re-rendered). */
 export function bodySql(alias = ''): string {
-  const a = alias ? `${alias}.` : ''
-  return `CASE WHEN ${a}content IS NULL THEN NULL
-  ELSE '{"resourceType":' || to_json(${a}resource_type)::text || ',' || substr((${a}content - 'resourceType')::text, 2) END`
+  return `${alias ? `${alias}.` : ''}content::text`
 }
 
 /** The current-version columns toVersion reads, optionally qualified by a table alias. */

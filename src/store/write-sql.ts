@@ -8,7 +8,7 @@ export function insertVersionSql(index: SearchIndexRows) {
   const rows = insertIndexCtes(index, 7, 'current')
   const text = `WITH current AS (
                INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
-               VALUES ($1, $2, $3, $4, false, $5::jsonb)
+               VALUES ($1, $2, $3, $4, false, $5::json)
                ON CONFLICT DO NOTHING
                RETURNING resource_type, id, version_id, last_updated, content),
              history AS (
@@ -52,7 +52,7 @@ export function insertVersionsSql(versions: { index?: SearchIndexRows }[]) {
                  WITH ORDINALITY AS x(resource_type, id, version_id, last_updated, content, method, position)),
              current AS (
                INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
-               SELECT resource_type, id, version_id, last_updated, false, content::jsonb FROM input
+               SELECT resource_type, id, version_id, last_updated, false, content::json FROM input
                ON CONFLICT DO NOTHING
                RETURNING resource_type, id, version_id, last_updated, content),
              history AS (
@@ -72,7 +72,7 @@ export function insertVersionsSql(versions: { index?: SearchIndexRows }[]) {
 export function replaceVersionSql(index: SearchIndexRows) {
   const rows = insertIndexCtes(index, 8, 'current')
   const text = `WITH current AS (
-               UPDATE resource SET version_id = $3, last_updated = $4, deleted = $5, content = $6::jsonb
+               UPDATE resource SET version_id = $3, last_updated = $4, deleted = $5, content = $6::json
                WHERE resource_type = $1 AND id = $2
                RETURNING resource_type, id, version_id, last_updated, content),
              history AS (

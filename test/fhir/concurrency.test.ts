@@ -70,7 +70,7 @@ const tally = (answers: Answer[]) =>
 /** Current resources (not deleted) of a type carrying system|value, straight from the store. */
 async function storedWithIdentifier(hub: TestServer, type: string, system: string, value: string): Promise<string[]> {
   const { rows } = await hub.server.db.pool.query(
-    `SELECT id FROM resource WHERE resource_type = $1 AND NOT deleted AND content -> 'identifier' @> $2::jsonb`,
+    `SELECT id FROM resource WHERE resource_type = $1 AND NOT deleted AND content::jsonb -> 'identifier' @> $2::jsonb`,
     [type, JSON.stringify([{ system, value }])],
   )
   return rows.map((r) => r.id as string)

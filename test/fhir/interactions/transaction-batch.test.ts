@@ -44,7 +44,7 @@ t.test('batched creates store what single writes store', async (t) => {
   }
   const history = await q(`SELECT count(*)::int AS n FROM resource_history WHERE id LIKE 'batch-%' AND method = 'PUT' AND version_id = 1`, [])
   t.equal(history[0].n, resources.length, 'one history row each')
-  const bodies = await q(`SELECT id, content - 'meta' - 'id' AS c FROM resource WHERE id LIKE 'single-%' OR id LIKE 'batch-%'`, [])
+  const bodies = await q(`SELECT id, content::jsonb - 'meta' - 'id' AS c FROM resource WHERE id LIKE 'single-%' OR id LIKE 'batch-%'`, [])
   const byN = new Map<string, string[]>()
   for (const b of bodies) byN.set(b.id.split('-')[1], [...(byN.get(b.id.split('-')[1]) ?? []), JSON.stringify(b.c)])
   t.ok([...byN.values()].every((pair) => pair.length === 2 && pair[0] === pair[1]), 'the same bodies')

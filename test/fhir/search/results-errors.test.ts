@@ -51,6 +51,7 @@ const fixtures: Resource[] = [
 ] as Resource[]
 
 const SORTED = 'Patient?_tag=sort'
+const SORT_IDS = ['s-adams', 's-brown1', 's-brown2', 's-emond', 's-multi', 's-davis', 's-nofamily', 's-nothing'].join(',')
 const sorts: Row[] = [
   { name: 'ascending; missing values last', query: `${SORTED}&_sort=family`, ordered: true, expect: ['s-adams', 's-brown1|s-brown2', 's-multi', 's-davis', 's-emond', 's-nofamily|s-nothing'] },
   { name: 'descending; missing values still last', query: `${SORTED}&_sort=-family`, ordered: true, expect: ['s-multi', 's-emond', 's-davis', 's-brown1|s-brown2', 's-adams', 's-nofamily|s-nothing'] },
@@ -61,6 +62,9 @@ const sorts: Row[] = [
   { name: 'missing dates ordered by the second key', query: `${SORTED}&_sort=-birthdate,family`, ordered: true, expect: ['s-nofamily', 's-brown1', 's-emond', 's-adams', 's-brown2', 's-multi', 's-davis', 's-nothing'] },
   { name: 'by _id', query: `${SORTED}&_sort=-_id`, ordered: true, expect: ['s-nothing', 's-nofamily', 's-multi', 's-emond', 's-davis', 's-brown2', 's-brown1', 's-adams'] },
   { name: 'sort with a filter', query: `${SORTED}&family=brown&_sort=-birthdate`, ordered: true, expect: ['s-brown1', 's-brown2'] },
+  // narrowed by _id or a reference, the matches are sorted in one part: missing values still last
+  { name: 'narrowed by _id: missing values last', query: `${SORTED}&_id=${SORT_IDS}&_sort=-family`, ordered: true, expect: ['s-multi', 's-emond', 's-davis', 's-brown1|s-brown2', 's-adams', 's-nofamily|s-nothing'] },
+  { name: 'narrowed by _id: by date, missing last', query: `${SORTED}&_id=${SORT_IDS}&_sort=birthdate,family`, ordered: true, expect: ['s-multi', 's-brown2', 's-adams', 's-emond', 's-brown1', 's-nofamily', 's-davis', 's-nothing'] },
 ]
 
 interface IncludeRow {
@@ -184,7 +188,8 @@ t.test('sorting, paging, totals and includes', async (t) => {
     t.ok(link(page3, 'self')?.includes('_sort=family'), 'the self link keeps the parameters')
   })
 
-  for (const query of ['_sort=family', '_sort=-family,birthdate', '_sort=-birthdate', '_sort=birthdate,family', '_sort=_id', '_sort=-_lastUpdated']) {
+  for (const query of ['_sort=family', '_sort=-family,birthdate', '_sort=-birthdate', '_sort=birthdate,family', '_sort=_id', '_sort=-_lastUpdated',
+    `_id=${SORT_IDS}&_sort=-family`, `_id=${SORT_IDS}&_sort=birthdate,family`]) {
     for (const count of [2, 3]) {
       t.test(`${query}&_count=${count}: next links walk the one-page order, previous links walk it back (search.html#paging)`, async (t) => {
         const all = await matchIds(hub, `${SORTED}&${query}&_count=100`)
