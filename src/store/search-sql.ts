@@ -74,6 +74,18 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
         AND ${x}.resource_type = ${source} AND ${x}.param = ${p.add(c.param)}
         AND ${conditionSql(c.condition, source, `${x}.id`, p)})`
     }
+    case 'text': {
+      // search.html#text: PostgreSQL full text ('simple': lower-cased words, no stemming), with
+      // web-search syntax ("a phrase", or, -word). Computed per resource: there is no text index.
+      const body = row ? `${row}.content` : 'tx.content'
+      const document =
+        c.scope === 'content'
+          ? `to_tsvector('simple', ${body})`
+          : `to_tsvector('simple', regexp_replace(coalesce(${body} -> 'text' ->> 'div', ''), '<[^>]*>', ' ', 'g'))`
+      const match = `${document} @@ websearch_to_tsquery('simple', ${p.add(c.query)})`
+      if (row) return match
+      return `EXISTS (SELECT 1 FROM resource tx WHERE tx.resource_type = ${typeSql} AND tx.id = ${idSql} AND ${match})`
+    }
     case 'or':
       return `(${c.conditions.map((inner) => conditionSql(inner, typeSql, idSql, p, row)).join(' OR ')})`
     case 'and':
@@ -92,7 +104,7 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
   }
 }
 
-type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'or' | 'and' | 'tokenIn' | 'composite' }>
+type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'text' | 'or' | 'and' | 'tokenIn' | 'composite' }>
 
 /** Component rows of one element (same tuple) that each meet their component's condition. */
 function compositeSql(components: Condition[], typeSql: string, idSql: string, p: SqlParams): string {

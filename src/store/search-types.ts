@@ -43,6 +43,8 @@ export type Condition =
   | { kind: 'chain'; param: string; targets: { type: string; condition: Condition }[] }
   /** reverse chain (_has): some resource of sourceType refers here by param and meets the condition */
   | { kind: 'has'; sourceType: string; param: string; condition: Condition }
+  /** _text (the narrative) or _content (every string in the resource): a full-text query */
+  | { kind: 'text'; scope: 'narrative' | 'content'; query: string }
   | { kind: 'or'; conditions: Condition[] }
   | { kind: 'and'; conditions: Condition[] }
   /** composite: OR over values, each an AND of component conditions met by one element */

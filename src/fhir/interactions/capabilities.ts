@@ -1,6 +1,6 @@
 // capabilities: GET [base]/metadata — http.html#capabilities. Built from the routing table and
 // the resource types the validator knows, so it states what the code does, no more.
-import type { CapabilityStatement, CapabilityStatementRestResource, StructureDefinition } from '@medplum/fhirtypes'
+import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestResourceSearchParam, StructureDefinition } from '@medplum/fhirtypes'
 import { allCanonical, canonicalGeneration } from '../conformance/canonical-registry.js'
 import { usableProfile } from '../conformance/declared-profiles.js'
 import { operationsFor, systemOperations, type Operation } from '../operations/registry.js'
@@ -48,12 +48,12 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
     searchInclude: referenceParams(type).map((code) => `${type}:${code}`),
     searchRevInclude: revIncludes.get(type) ?? [],
     ...(profiles.has(type) ? { supportedProfile: profiles.get(type) } : {}),
-    searchParam: supportedParams(type).map((p) => ({
+    searchParam: [...supportedParams(type).map((p) => ({
       name: p.code,
       definition: p.url,
       type: p.type as 'token',
       ...(p.definition.description ? { documentation: p.definition.description } : {}),
-    })),
+    })), ...UNINDEXED_PARAMS] as CapabilityStatementRestResourceSearchParam[],
     ...operationList(operationsFor(type)),
   }))
   const statement: CapabilityStatement = {
@@ -83,6 +83,23 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
 }
 
 /** The parameters searches on `type` evaluate: indexed ones plus _id and _lastUpdated. */
+/** Searches every type supports without index rows (search.html#text, search.html#list). */
+const UNINDEXED_PARAMS: CapabilityStatementRestResourceSearchParam[] = [
+  {
+    name: '_text',
+    definition: 'http://hl7.org/fhir/SearchParameter/DomainResource-text',
+    type: 'string',
+    documentation: 'Words in the narrative (PostgreSQL full text, web-search syntax; not accent-folded)',
+  },
+  {
+    name: '_content',
+    definition: 'http://hl7.org/fhir/SearchParameter/Resource-content',
+    type: 'string',
+    documentation: 'Words anywhere in the resource (PostgreSQL full text, web-search syntax; not accent-folded)',
+  },
+  { name: '_list', type: 'special', documentation: 'Resources that a List holds as entry.item (functional lists are not supported)' },
+]
+
 function supportedParams(type: string) {
   return [...searchParamsFor(type).values()].filter((p) => p.type !== 'special' && (p.type !== 'composite' || p.components))
 }

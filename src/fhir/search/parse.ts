@@ -7,6 +7,7 @@ import { badRequest } from '../../errors.js'
 import type { Condition, Cursor, IndexTable, SearchQuery, SortKey } from '../../store/search-types.js'
 import { pageParams } from '../paging.js'
 import { isResourceType } from '../validation/index.js'
+import { ID_PATTERN } from '../validation/preflight.js'
 import { foldText } from './normalize.js'
 import { searchParam, type SearchParam } from './parameters.js'
 import { dateValue, numberValue, quantityValue, referenceValue, splitBar, splitOr, tokenValue, unescapeValue } from './values.js'
@@ -75,9 +76,25 @@ function parseKey(type: string, key: string, value: string, baseUrl: string): Co
   const colon = key.indexOf(':')
   const code = colon < 0 ? key : key.slice(0, colon)
   const modifier = colon < 0 ? undefined : key.slice(colon + 1)
+  if (code === '_text' || code === '_content' || code === '_list') return resourceCondition(code, modifier, value, key)
   const param = searchParam(type, code)
   if (!param) throw new Unknown(`${type} has no search parameter "${code}"`)
   return valueCondition(param, modifier, value, baseUrl, key)
+}
+
+/** The parameters of every resource that the index tables do not hold (search.html#text, #list). */
+function resourceCondition(code: '_text' | '_content' | '_list', modifier: string | undefined, value: string, key: string): Condition {
+  if (modifier) throw badRequest(`Unsupported modifier :${modifier} on ${code}`, key)
+  if (code === '_list') {
+    const ids = splitOr(value).map(unescapeValue)
+    // functional lists ($current-problems …) are named in search.html but not kept by CaseHub
+    const functional = ids.find((id) => id.startsWith('$'))
+    if (functional) throw new Unknown(`the functional list ${functional} is not supported`)
+    if (ids.some((id) => !ID_PATTERN.test(id))) throw badRequest(`${key} must name List ids`, key)
+    return { kind: 'has', sourceType: 'List', param: 'item', condition: { kind: 'id', ids } }
+  }
+  if (!value.trim()) throw badRequest(`${key} needs words to search for`, key)
+  return { kind: 'text', scope: code === '_text' ? 'narrative' : 'content', query: value }
 }
 
 function parseChain(type: string, head: string, rest: string, value: string, baseUrl: string): Condition {
