@@ -11,6 +11,7 @@ import { installConformance, registerStoredCanonicals } from './fhir/conformance
 import { fileURLToPath } from 'node:url'
 import { OutboxWorker, type WorkerOptions } from './routing/worker.js'
 import { onwardTracker } from './casework/onward.js'
+import { ConformanceFollower } from './fhir/conformance/follow-changes.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -43,6 +44,7 @@ async function indexExistingData(app: FastifyInstance, db: Database, config: Con
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
   const db = await openDatabase(config)
   let app: FastifyInstance
+  let follower: ConformanceFollower | undefined
   try {
     app = await buildApp(config, db)
     const store = db.store(systemContext('startup'))
@@ -54,9 +56,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     const stored = await loadStoredSearchParameters(store)
     if (stored) app.log.info({ searchParameters: stored }, 'search parameters loaded from the database')
     await registerStoredCanonicals(store)
+    // profiles, ValueSets, SearchParameters and Libraries that other processes write
+    follower = new ConformanceFollower(db.pool, db.store(systemContext('conformance')), { log: (f, m) => app.log.info(f, m) })
+    await follower.start()
     if (db.migrated.includes(SEARCH_INDEX_MIGRATION)) await indexExistingData(app, db, config)
     await app.listen({ port: config.port, host: config.host })
   } catch (err) {
+    await follower?.stop()
     await db.close()
     throw err
   }
@@ -74,6 +80,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const close = () =>
     (closing ??= (async () => {
       await worker?.stop()
+      await follower?.stop()
       await app.close()
       await db.close()
     })())

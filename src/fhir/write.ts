@@ -8,6 +8,7 @@ import { applySearchParameter, checkSearchParameter } from './search/custom-para
 import { extractIndex } from './search/extract.js'
 import { registerCanonical, unregisterCanonical } from './conformance/canonical-registry.js'
 import { assertCanonicalFree, assertWritable } from './conformance/read-only.js'
+import { markApplied } from './conformance/follow-changes.js'
 import { hasCreatedHooks, queueCreatedHooks, runCommittedHooks, runWriteChecks } from './write-hooks.js'
 import type { FhirResponse, InteractionContext } from './types.js'
 import { now, stamp, versionResponse } from './versioning.js'
@@ -25,6 +26,7 @@ export interface WriteOptions {
 function applyAfterCommit(store: ResourceStore, type: string, id: string, body: Resource | null) {
   store.afterCommit(() => {
     if (body) {
+      markApplied(body)
       applySearchParameter(body)
       registerCanonical(body)
       runCommittedHooks(body)

@@ -1,5 +1,6 @@
 // SearchParameter resources written through the API take effect in this process at once (and
-// in every process at its next start); existing data needs `casehub reindex` (as HAPI does).
+// in other processes over the same database within seconds, conformance/follow-changes.ts);
+// existing data needs `casehub reindex` (as HAPI does).
 // A parameter may not redefine a code R4 already defines for its base: that would change
 // what other clients' searches mean.
 import type { Resource, SearchParameter } from '@medplum/fhirtypes'
