@@ -5,7 +5,7 @@ import t from 'tap'
 import { startTestServer } from '../../helpers/test-server.js'
 import { entriesOf, matchIds, putAll, runTable, searchBundle, type Row } from './helpers.js'
 
-const narrative = (html: string) => ({ status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${html}</div>` })
+const narrative = (html: string) => ({ status: 'generated' as const, div: `<div xmlns="http://www.w3.org/1999/xhtml">${html}</div>` })
 
 const fixtures: Resource[] = [
   { resourceType: 'Patient', id: 'tx-heart', text: narrative('Lives alone; <b>heart failure</b> since 2019'), name: [{ family: 'Okafor' }] },
