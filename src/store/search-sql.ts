@@ -86,6 +86,8 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
       if (row) return match
       return `EXISTS (SELECT 1 FROM resource tx WHERE tx.resource_type = ${typeSql} AND tx.id = ${idSql} AND ${match})`
     }
+    case 'near':
+      return `(${c.points.map((point) => nearSql(point, typeSql, idSql, p)).join(' OR ')})`
     case 'or':
       return `(${c.conditions.map((inner) => conditionSql(inner, typeSql, idSql, p, row)).join(' OR ')})`
     case 'and':
@@ -104,7 +106,7 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
   }
 }
 
-type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'text' | 'or' | 'and' | 'tokenIn' | 'composite' }>
+type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'text' | 'near' | 'or' | 'and' | 'tokenIn' | 'composite' }>
 
 /** Component rows of one element (same tuple) that each meet their component's condition. */
 function compositeSql(components: Condition[], typeSql: string, idSql: string, p: SqlParams): string {
@@ -183,6 +185,33 @@ function valueMatch(c: ValueCondition, p: SqlParams): { table: IndexTable; match
       return { table: 'uri', match: ors.join(' OR ') }
     }
   }
+}
+
+const EARTH_KM = 6371.0088
+const KM_PER_DEGREE = (Math.PI * EARTH_KM) / 180
+
+/**
+ * A stored position (number rows near$latitude / near$longitude) within km of the point: a
+ * bounding box the latitude index can use, then the great-circle (haversine) distance.
+ */
+function nearSql(point: { latitude: number; longitude: number; km: number }, typeSql: string, idSql: string, p: SqlParams): string {
+  const a = p.alias('la')
+  const b = p.alias('lo')
+  const dLat = point.km / KM_PER_DEGREE
+  const cos = Math.cos((point.latitude * Math.PI) / 180)
+  // near the poles (or for huge distances) every longitude may be in range
+  const dLong = cos * KM_PER_DEGREE > 0 && point.km / (cos * KM_PER_DEGREE) < 180 ? point.km / (cos * KM_PER_DEGREE) : 360
+  const lat = p.add(point.latitude, 'float8')
+  const long = p.add(point.longitude, 'float8')
+  const longBox =
+    dLong >= 180 ? 'true' : `${b}.low BETWEEN ${p.add(point.longitude - dLong, 'numeric')} AND ${p.add(point.longitude + dLong, 'numeric')}`
+  return `EXISTS (SELECT 1 FROM search_number ${a} JOIN search_number ${b} ON ${b}.resource_type = ${a}.resource_type AND ${b}.id = ${a}.id
+    AND ${b}.param = 'near$longitude'
+    WHERE ${a}.resource_type = ${typeSql} AND ${a}.id = ${idSql} AND ${a}.param = 'near$latitude'
+    AND ${a}.low BETWEEN ${p.add(point.latitude - dLat, 'numeric')} AND ${p.add(point.latitude + dLat, 'numeric')} AND ${longBox}
+    AND 2 * ${EARTH_KM} * asin(least(1, sqrt(
+      power(sin(radians(${a}.low::float8 - ${lat}) / 2), 2)
+      + cos(radians(${lat})) * cos(radians(${a}.low::float8)) * power(sin(radians(${b}.low::float8 - ${long}) / 2), 2)))) <= ${p.add(point.km, 'float8')})`
 }
 
 /**

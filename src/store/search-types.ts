@@ -45,6 +45,8 @@ export type Condition =
   | { kind: 'has'; sourceType: string; param: string; condition: Condition }
   /** _text (the narrative) or _content (every string in the resource): a full-text query */
   | { kind: 'text'; scope: 'narrative' | 'content'; query: string }
+  /** Location near: a position within km of one of the points */
+  | { kind: 'near'; points: { latitude: number; longitude: number; km: number }[] }
   | { kind: 'or'; conditions: Condition[] }
   | { kind: 'and'; conditions: Condition[] }
   /** composite: OR over values, each an AND of component conditions met by one element */

@@ -101,7 +101,8 @@ const UNINDEXED_PARAMS: CapabilityStatementRestResourceSearchParam[] = [
 ]
 
 function supportedParams(type: string) {
-  return [...searchParamsFor(type).values()].filter((p) => p.type !== 'special' && (p.type !== 'composite' || p.components))
+  // of the special parameters, only Location's near is supported
+  return [...searchParamsFor(type).values()].filter((p) => (p.type !== 'special' || p.code === 'near') && (p.type !== 'composite' || p.components))
 }
 
 /** Profiles (constraints on a resource type with a snapshot) by type, as url|version. */

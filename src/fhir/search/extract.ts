@@ -9,6 +9,7 @@ import { dateRange, OPEN_HIGH, OPEN_LOW } from './date-range.js'
 import { foldText } from './normalize.js'
 import { searchParamsFor, TABLE_PARAMS, type SearchParam } from './parameters.js'
 import { referenceKey } from './references.js'
+import { NEAR_LATITUDE, NEAR_LONGITUDE } from './near.js'
 import { compileFastPath, splitUnion, type FastPath } from './fast-path.js'
 
 type Json = Record<string, any>
@@ -19,7 +20,10 @@ export function extractIndex(resource: Resource, baseUrl: string): SearchIndexRo
   const input = () => (typed ??= [toTypedValue(resource)])
   for (const param of searchParamsFor(resource.resourceType).values()) {
     if (!param.parsed || TABLE_PARAMS.has(param.code)) continue
-    if (param.type === 'special') continue
+    if (param.type === 'special') {
+      if (param.code === 'near') addPosition(rows, resource as Json)
+      continue
+    }
     let values: TypedValue[]
     try {
       values = param.fast ? param.fast(resource as unknown as Record<string, unknown>) : evalFhirPathTyped(param.parsed, input())
@@ -30,6 +34,13 @@ export function extractIndex(resource: Resource, baseUrl: string): SearchIndexRo
     else for (const tv of values) addValue(rows, param, tv, baseUrl)
   }
   return dedupe(rows)
+}
+
+/** Location.position for `near` (search.html#special): latitude and longitude as number rows. */
+function addPosition(rows: SearchIndexRows, resource: Json) {
+  const { latitude, longitude } = (resource.position ?? {}) as { latitude?: unknown; longitude?: unknown }
+  if (typeof latitude !== 'number' || typeof longitude !== 'number') return
+  rows.numbers.push([NEAR_LATITUDE, String(latitude), String(latitude)], [NEAR_LONGITUDE, String(longitude), String(longitude)])
 }
 
 const emptyRows = (): SearchIndexRows => ({ strings: [], tokens: [], dates: [], numbers: [], quantities: [], references: [], uris: [] })

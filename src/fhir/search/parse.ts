@@ -9,6 +9,7 @@ import { pageParams } from '../paging.js'
 import { isResourceType } from '../validation/index.js'
 import { ID_PATTERN } from '../validation/preflight.js'
 import { foldText } from './normalize.js'
+import { nearCondition } from './near.js'
 import { searchParam, type SearchParam } from './parameters.js'
 import { dateValue, numberValue, quantityValue, referenceValue, splitBar, splitOr, tokenValue, unescapeValue } from './values.js'
 
@@ -153,6 +154,10 @@ function valueCondition(param: SearchParam, modifier: string | undefined, raw: s
     return { kind: 'lastUpdated', values: ors.map((v) => dateValue(v, code)) }
   }
   if (param.type === 'composite') return compositeCondition(param, modifier, ors, baseUrl, key)
+  if (param.type === 'special' && code === 'near') {
+    if (modifier) throw badRequest(`Unsupported modifier :${modifier} on near`, key)
+    return nearCondition(raw, key)
+  }
   const table = TABLE_OF[param.type]
   if (!table) throw new Unknown(`${param.type} search parameter "${code}" is not supported`)
   const isTypeModifier = param.type === 'reference' && modifier !== undefined && isResourceType(modifier)

@@ -9,7 +9,7 @@ import { createTestDatabase } from '../../helpers/test-server.js'
 import { ROOT } from '../../helpers/cli.js'
 
 /** `casehub start` as a second process on the same database; resolves to its FHIR base URL. */
-async function startOtherProcess(t: Tap.Test, databaseUrl: string): Promise<string> {
+async function startOtherProcess(t: { teardown(fn: () => unknown): void }, databaseUrl: string): Promise<string> {
   const child = spawn(process.execPath, [join(ROOT, 'bin/casehub.js'), 'start'], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: databaseUrl },
   })
