@@ -5,7 +5,8 @@ import type { Config } from './config.js'
 import type { Duplex } from 'node:stream'
 import { badRequest, issue, notFound, outcome, toOutcome } from './errors.js'
 import { serialize } from './fhir/bundle-json.js'
-import { FHIR_JSON } from './fhir/http-response.js'
+import { FHIR_JSON, render } from './fhir/http-response.js'
+import { errorFormat } from './fhir/format.js'
 import { fhirPlugin } from './fhir/plugin.js'
 import { initSearchParameters } from './fhir/search/parameters.js'
 import { initValidation } from './fhir/validation/index.js'
@@ -14,12 +15,27 @@ import { registerValidate } from './fhir/operations/validate.js'
 import { registerTerminologyOperations } from './fhir/operations/terminology.js'
 import { registerEligibilityOperation } from './casework/operations/eligibility.js'
 import { registerTriageOperation } from './casework/operations/triage.js'
+import { registerStratifyOperation } from './casework/operations/stratify.js'
 import { libraryUpload } from './casework/library-upload.js'
 import { referralIntake } from './casework/intake.js'
-import { onwardReferral, registerOutboxStatusOperation } from './casework/onward.js'
+import { onwardReferralHook, registerOutboxStatusOperation } from './casework/onward.js'
+import { registerRetryDeliveryOperation } from './casework/operations/retry-delivery.js'
+import { registerOutboxRetryOperation } from './casework/operations/outbox-retry.js'
+import { assertEndpointAuth } from './routing/endpoint-auth.js'
 import { parseServiceHours } from './casework/service-hours.js'
 import { onWrite } from './fhir/write-hooks.js'
+import { startSubscriptions } from './subscriptions/index.js'
+import { DISCHARGE_KIND, dischargeSummary } from './casework/discharge.js'
+import { dischargeDelivery } from './casework/discharge-delivery.js'
+import { registerDeliveryKind } from './routing/kinds.js'
 import type { Database } from './store/database.js'
+
+/** Errors answer in the format the client asked for, when it asked for one we speak. */
+function formatOf(req: { headers: Record<string, string | string[] | undefined>; url?: string }) {
+  const format = new URLSearchParams(String(req.url ?? '').split('?')[1] ?? '').get('_format') ?? undefined
+  const accept = req.headers.accept
+  return errorFormat(Array.isArray(accept) ? accept[0] : accept, format)
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,200}$/
 
@@ -42,10 +58,16 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   registerTerminologyOperations()
   registerEligibilityOperation()
   registerTriageOperation()
+  registerStratifyOperation(config)
   onWrite('Library', libraryUpload)
   onWrite('ServiceRequest', referralIntake(parseServiceHours(config.serviceHours, config.bankHolidays)))
-  onWrite('ServiceRequest', onwardReferral)
+  onWrite('ServiceRequest', onwardReferralHook(config.outbox.maxAttempts))
+  onWrite('EpisodeOfCare', dischargeSummary)
+  registerDeliveryKind(DISCHARGE_KIND, dischargeDelivery)
   registerOutboxStatusOperation()
+  registerRetryDeliveryOperation()
+  registerOutboxRetryOperation()
+  onWrite('Endpoint', { name: 'endpoint-auth', check: (resource, path) => assertEndpointAuth(resource, config.endpointSecrets, path) })
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     // X-Request-Id is honoured when it is a sane token, else a new one is made (and echoed).
@@ -63,9 +85,10 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
       },
     },
     // Failures before routing still answer with an OperationOutcome.
-    frameworkErrors: (err, _req, reply) => {
+    frameworkErrors: (err, req, reply) => {
       const { status, outcome } = toOutcome(badRequest(`The request URL is not valid: ${err.message}`))
-      void (reply as FastifyReply).code(status).type(FHIR_JSON).send(serialize(outcome))
+      const { type, text } = render(outcome, formatOf(req))
+      void (reply as FastifyReply).code(status).type(type).send(text)
     },
     clientErrorHandler: rawClientError,
     return503OnClosing: true,
@@ -80,13 +103,17 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   app.setErrorHandler((err, request, reply) => {
     const { status, outcome } = toOutcome(err)
     request.log[status >= 500 ? 'error' : 'warn']({ err: status >= 500 ? err : undefined, status, code: outcome.issue?.[0]?.code }, 'request failed')
-    reply.code(status).type(FHIR_JSON).send(serialize(outcome))
+    const { type, text } = render(outcome, formatOf(request))
+    reply.code(status).type(type).send(text)
   })
   app.setNotFoundHandler((request, reply) => {
     const { status, outcome } = toOutcome(notFound(`Nothing at ${request.method} ${request.url.split('?')[0]}; the FHIR API is at /fhir`))
-    reply.code(status).type(FHIR_JSON).send(serialize(outcome))
+    const { type, text } = render(outcome, formatOf(request))
+    reply.code(status).type(type).send(text)
   })
 
+  const subscriptions = await startSubscriptions(db, (level, fields, msg) => app.log[level]({ module: 'subscriptions', ...fields }, msg))
+  app.addHook('onClose', () => subscriptions.stop())
   await app.register(fhirPlugin, { prefix: '/fhir', config, db })
   return app
 }

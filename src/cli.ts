@@ -35,6 +35,39 @@ program
   })
 
 program
+  .command('worker')
+  .description('run outbox delivery workers in this process, without HTTP (needs DATABASE_URL: the server database)')
+  .option('--workers <n>', 'number of workers (default CASEHUB_WORKERS, at least 1)')
+  .option('--poll-interval <ms>', 'fallback poll when no NOTIFY arrives, in ms (default CASEHUB_OUTBOX_POLL_MS)')
+  .action(async (opts: { workers?: string; pollInterval?: string }) => {
+    const cfg = config()
+    const bad = (msg: string) => {
+      process.stderr.write(`casehub worker: ${msg}\n`)
+      process.exit(2)
+    }
+    if (!cfg.databaseUrl) bad('set DATABASE_URL to the server database (an embedded database serves only the server process)')
+    if (opts.workers !== undefined && !/^[1-9]\d{0,1}$/.test(opts.workers)) bad('--workers must be a whole number from 1 to 99')
+    if (opts.pollInterval !== undefined && !/^[1-9]\d{1,6}$/.test(opts.pollInterval)) bad('--poll-interval must be a number of ms from 10 to 9999999')
+    const { runWorkerProcess } = await import('./outbox-workers.js')
+    const running = await runWorkerProcess(cfg, {
+      count: opts.workers ? Number(opts.workers) : Math.max(1, cfg.workers),
+      pollMs: opts.pollInterval ? Number(opts.pollInterval) : undefined,
+    })
+    // First signal: finish deliveries in flight, release claims, exit 0. A second one forces exit.
+    let signalled = false
+    const onSignal = () => {
+      if (signalled) process.exit(1)
+      signalled = true
+      running.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+
+program
   .command('migrate')
   .description('apply database migrations and exit')
   .action(async () => {
@@ -142,6 +175,25 @@ program
       )
       const n = await reindex(db.store(systemContext(`reindex-${Date.now()}`)), cfg.baseUrl ?? `http://${cfg.host}:${cfg.port}/fhir`, opts.type, total.rows[0].n)
       process.stdout.write(`reindexed ${n} resources\n`)
+    } finally {
+      await db.close()
+    }
+    process.exit(0)
+  })
+
+program
+  .command('stratify')
+  .description('risk-stratify the patients registered with the service\'s practices (or resume the cycle\'s unfinished run)')
+  .option('--date <dateTime>', 'assessment moment (default now); it decides the cycle')
+  .option('--proposal-tier <tier>', 'mild | moderate | severe: the lowest tier proposed to the GP')
+  .action(async (opts: { date?: string; proposalTier?: string }) => {
+    const cfg = config()
+    initValidation()
+    initSearchParameters()
+    const db = await openDatabase(cfg)
+    try {
+      const { stratify } = await import('./cli/stratify.js')
+      process.stdout.write(await stratify(db, cfg, opts))
     } finally {
       await db.close()
     }

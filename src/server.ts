@@ -9,16 +9,18 @@ import { loadStoredSearchParameters } from './fhir/search/custom-parameters.js'
 import { systemContext } from './store/context.js'
 import { installConformance, registerStoredCanonicals } from './fhir/conformance/install.js'
 import { fileURLToPath } from 'node:url'
-import { OutboxWorker, type WorkerOptions } from './routing/worker.js'
-import { onwardTracker } from './casework/onward.js'
+import type { OutboxWorker, WorkerOptions } from './routing/worker.js'
+import { outboxWorkers, statusPoller } from './outbox-workers.js'
 import { ConformanceFollower } from './fhir/conformance/follow-changes.js'
 
 export interface RunningServer {
   app: FastifyInstance
   db: Database
   url: string
-  /** the in-process outbox worker (absent when started with `worker: false`) */
+  /** the first in-process outbox worker (absent when started with `worker: false` or CASEHUB_WORKERS=0) */
   worker?: OutboxWorker
+  /** every in-process outbox worker (CASEHUB_WORKERS of them) */
+  workers: OutboxWorker[]
   close(): Promise<void>
 }
 
@@ -71,20 +73,23 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/fhir`
   app.log.info({ url, database: db.embedded ? 'embedded' : 'external' }, 'CaseHub listening')
   const baseUrl = config.baseUrl ?? url
-  const worker =
-    opts.worker === false
-      ? undefined
-      : new OutboxWorker(db, { baseUrl, track: onwardTracker(baseUrl), log: (level, fields, msg) => app.log[level](fields, msg), ...opts.worker })
-  await worker?.start()
+  const routingLog = app.log.child({ module: 'routing' })
+  const workers =
+    opts.worker === false ? [] : outboxWorkers(db, config, { baseUrl, log: (level, fields, msg) => routingLog[level](fields, msg), options: opts.worker })
+  for (const w of workers) await w.start()
+  const worker = workers[0]
+  // Receivers' copies of onward Tasks are polled where the deliveries run (CASEHUB_STATUS_POLL_MS).
+  const poller = worker ? statusPoller(db, config, { baseUrl, log: worker.options.log ?? (() => undefined) }) : undefined
+  poller?.start()
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= (async () => {
-      await worker?.stop()
+      await Promise.all([...workers.map((w) => w.stop()), poller?.stop()])
       await follower?.stop()
       await app.close()
       await db.close()
     })())
-  return { app, db, url, worker, close }
+  return { app, db, url, worker, workers, close }
 }
 
 /** Graceful stop on the first signal; a second one forces exit. */

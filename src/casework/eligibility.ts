@@ -15,6 +15,8 @@ export interface EligibilityRequest {
   now?: Date
   /** the service's practices, instead of the library's default (the open Trafford practices) */
   practiceOdsCodes?: string[]
+  /** told how long each phase took (and how many resources were fetched): for benchmarks */
+  timing?: (phase: 'fetch' | 'evaluate', ms: number, resources?: number) => void
 }
 
 let evaluator: RuleEvaluator | undefined
@@ -22,12 +24,17 @@ let evaluator: RuleEvaluator | undefined
 export async function assessEligibility(store: ResourceStore, req: EligibilityRequest): Promise<EligibilityResult> {
   // The server's live terminology, so a ValueSet updated through the API takes effect.
   evaluator ??= createEvaluator(terminologyIndex)
+  const started = performance.now()
   const types = evaluator.dataRequirements(ELIGIBILITY_LIBRARY)
   const bundle = await fetchPatientRecord(store, { patient: req.patient, referral: req.referral, types, baseUrl: req.baseUrl })
+  const fetched = performance.now()
+  req.timing?.('fetch', fetched - started, bundle.entry?.length)
   const parameters = eligibilityParameters({
     assessmentDate: req.referral?.authoredOn ?? req.now ?? new Date(),
     referralId: req.referral?.id,
     practiceOdsCodes: req.practiceOdsCodes,
   })
-  return eligibilityResult(await evaluator.evaluate(ELIGIBILITY_LIBRARY, bundle, parameters))
+  const result = eligibilityResult(await evaluator.evaluate(ELIGIBILITY_LIBRARY, bundle, parameters))
+  req.timing?.('evaluate', performance.now() - fetched)
+  return result
 }

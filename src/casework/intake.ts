@@ -7,7 +7,7 @@
 //   3. moves the Task to accepted, rejected (coded statusReason) or on-hold (data required), with
 //      the GuidanceResponse in Task.output; an acutely unwell patient's referral is redirected to
 //      the Community Crisis Response Team by a new ServiceRequest.
-import type { GuidanceResponse, Organization, Parameters, Reference, Resource, ServiceRequest, Task } from '@medplum/fhirtypes'
+import type { GuidanceResponse, HealthcareService, Organization, Parameters, Reference, Resource, ServiceRequest, Task } from '@medplum/fhirtypes'
 import { randomUUID } from 'node:crypto'
 import type { InteractionContext } from '../fhir/types.js'
 import type { WriteHook } from '../fhir/write-hooks.js'
@@ -15,6 +15,7 @@ import { createVersion, nextVersion } from '../fhir/write.js'
 import type { EligibilityResult } from '../rules/eligibility.js'
 import { isOpen, OUT_OF_HOURS_ADVICE, type ServiceHours } from './service-hours.js'
 import { localId } from './local-id.js'
+import { crisisTeam } from './crisis-team.js'
 
 export const REFERRAL_PROFILE = 'https://casehub.org/fhir/StructureDefinition/casehub-referral'
 const ELIGIBILITY_LIBRARY = 'https://casehub.org/fhir/Library/CaseHubEligibility'
@@ -95,7 +96,7 @@ export async function triage(task: Task, referral: ServiceRequest, ctx: Interact
     ...decision(result),
     output: [...(task.output ?? []), { type: { text: 'Eligibility assessment' }, valueReference: { reference: `GuidanceResponse/${guidanceId}` } }],
   }
-  if (result?.route === 'crisis-response') await createVersion(ctx, store, crisisReferral(referral))
+  if (result?.route === 'crisis-response') await createVersion(ctx, store, crisisReferral(referral, await crisisTeam(store, ctx.baseUrl)))
   const current = await store.readForUpdate('Task', task.id!)
   await nextVersion(ctx, store, current!, decided, 'PUT')
   return decided
@@ -152,8 +153,9 @@ function guidanceResponse(referral: ServiceRequest, result: EligibilityResult | 
   }
 }
 
-/** The onward referral to the Community Crisis Response Team (seed 000: acutely unwell). */
-function crisisReferral(referral: ServiceRequest): ServiceRequest {
+/** The onward referral to the Community Crisis Response Team (seed 000: acutely unwell); naming
+ *  the team's HealthcareService as performer, when held, routes it (onward.ts). */
+function crisisReferral(referral: ServiceRequest, team: Reference<HealthcareService> | undefined): ServiceRequest {
   const crisis = { coding: [{ system: SERVICE_TYPE, code: 'crisis-response', display: 'Community Crisis Response Team' }] }
   return {
     resourceType: 'ServiceRequest',
@@ -162,6 +164,7 @@ function crisisReferral(referral: ServiceRequest): ServiceRequest {
     priority: referral.priority ?? 'asap',
     code: { ...crisis, text: 'Referral to the Community Crisis Response Team' },
     performerType: crisis,
+    ...(team ? { performer: [team] } : {}),
     subject: referral.subject,
     basedOn: [{ reference: `ServiceRequest/${referral.id}` }],
     authoredOn: new Date().toISOString(),

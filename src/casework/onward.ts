@@ -10,12 +10,14 @@ import type { InteractionContext } from '../fhir/types.js'
 import type { WriteHook } from '../fhir/write-hooks.js'
 import { registerOperation } from '../fhir/operations/registry.js'
 import { createVersion, nextVersion } from '../fhir/write.js'
-import { enqueue } from '../routing/enqueue.js'
+import { DEFAULT_MAX_ATTEMPTS, enqueue } from '../routing/enqueue.js'
 import { sqlOf } from '../routing/sql.js'
+import { schedulePoll } from '../routing/status-poll.js'
 import { outboxStatus } from '../routing/status.js'
 import type { Tracker } from '../routing/worker.js'
 import type { ResourceStore } from '../store/types.js'
 import { localId } from './local-id.js'
+import { raiseDeadLetter } from './dead-letters.js'
 
 export const TASK_CODE = 'http://hl7.org/fhir/CodeSystem/task-code'
 
@@ -64,36 +66,47 @@ export function trackingTask(referral: ServiceRequest, service: Destination['ser
   }
 }
 
-/** The write hook app.ts registers for ServiceRequest. */
-export const onwardReferral: WriteHook = {
-  name: 'onward-referral',
-  async created(resource, ctx: InteractionContext) {
-    const referral = resource as ServiceRequest
-    const destination = await destinationOf(referral, ctx.store)
-    if (!destination) return
-    const taskId = randomUUID()
-    await createVersion(ctx, ctx.store, trackingTask(referral, destination.service), { id: taskId })
-    await enqueue(ctx.store, {
-      endpointId: destination.endpoint.id,
-      serviceId: destination.service.id,
-      payload: { type: 'ServiceRequest', id: referral.id! },
-      taskId,
-    })
-  },
+/** The write hook app.ts registers for ServiceRequest; a delivery is dead-lettered after `maxAttempts` (CASEHUB_OUTBOX_MAX_ATTEMPTS). */
+export function onwardReferralHook(maxAttempts = DEFAULT_MAX_ATTEMPTS): WriteHook {
+  return {
+    name: 'onward-referral',
+    async created(resource, ctx: InteractionContext) {
+      const referral = resource as ServiceRequest
+      const destination = await destinationOf(referral, ctx.store)
+      if (!destination) return
+      const taskId = randomUUID()
+      await createVersion(ctx, ctx.store, trackingTask(referral, destination.service), { id: taskId })
+      await enqueue(ctx.store, {
+        endpointId: destination.endpoint.id,
+        serviceId: destination.service.id,
+        payload: { type: 'ServiceRequest', id: referral.id! },
+        taskId,
+        maxAttempts,
+      })
+    },
+  }
 }
+
+export const onwardReferral: WriteHook = onwardReferralHook()
 
 /**
  * The tracking Task follows the delivery (task.html state machine): requested → received once
  * the receiver holds the referral; failed when the delivery is dead-lettered, with the
- * receiver's OperationOutcome contained and referenced from Task.output. A Task the receiver
- * or a person has moved on already is left alone.
+ * receiver's OperationOutcome contained and referenced from Task.output, and raised with the
+ * case management team by a Task of its own (dead-letters.ts). A Task the receiver or a person
+ * has moved on already is left alone. With statusPollMs, the receiver's copy of the Task (the
+ * location its answer gave) is polled from then on (routing/status-poll.ts).
  */
-export function onwardTracker(baseUrl: string): Tracker {
+export function onwardTracker(baseUrl: string, opts: { statusPollMs?: number } = {}): Tracker {
   return async (tx, taskId, mark) => {
     const ctx: InteractionContext = { store: tx, baseUrl, referencePolicy: 'lenient' }
+    // Where the receiver keeps its copy of the Task: polled from now on when configured.
+    if (mark.status === 'received' && mark.location && opts.statusPollMs) await schedulePoll(sqlOf(tx), taskId, mark.location, opts.statusPollMs)
     const current = await tx.readForUpdate('Task', taskId)
     if (!current || current.deleted || !current.json) return
     const task = JSON.parse(current.json) as Task
+    // A dead letter is raised with the team whatever the tracking Task's state.
+    if (mark.status === 'failed') await raiseDeadLetter(ctx, { ...task, id: taskId }, mark.reason)
     if (!(mark.status === 'received' ? ['requested'] : ['requested', 'received']).includes(task.status)) return
     const { meta: _meta, ...rest } = task
     const lastModified = new Date().toISOString()

@@ -6,35 +6,47 @@ import { badRequest, notAcceptable, unsupportedMediaType } from '../errors.js'
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir', 'json', 'text/json'])
 const XML_TYPES = new Set(['application/fhir+xml', 'application/xml', 'application/xml+fhir', 'xml', 'text/xml'])
 
-/** Throws 406 unless the client accepts JSON; `_format` overrides Accept. */
-export function negotiate(accept: string | undefined, format: string | undefined): void {
+export type WireFormat = 'json' | 'xml'
+
+/**
+ * The format of the response (http.html#mime-type): `_format` overrides Accept; among the
+ * Accept types the highest q wins, JSON on a tie or a wildcard. Throws 406 for neither.
+ */
+export function negotiate(accept: string | undefined, format: string | undefined): WireFormat {
   if (format !== undefined) {
     const f = format.split(';')[0].trim().toLowerCase()
-    if (JSON_TYPES.has(f)) return
-    throw notAcceptable(`_format=${format} is not supported; this server speaks application/fhir+json`)
+    if (JSON_TYPES.has(f)) return 'json'
+    if (XML_TYPES.has(f)) return 'xml'
+    throw notAcceptable(`_format=${format} is not supported; this server speaks application/fhir+json and application/fhir+xml`)
   }
-  if (!accept) return
-  const types = accept.split(',').map((part) => {
+  if (!accept) return 'json'
+  let best: { format: WireFormat; q: number } | undefined
+  for (const part of accept.split(',')) {
     const [type, ...params] = part.split(';').map((s) => s.trim().toLowerCase())
-    const q = params.find((p) => p.startsWith('q='))
-    return { type, q: q ? Number(q.slice(2)) : 1 }
-  })
-  const ok = types.some(
-    ({ type, q }) => q > 0 && (JSON_TYPES.has(type) || type === '*/*' || type === 'application/*'),
-  )
-  if (!ok) {
-    const xml = types.some(({ type }) => XML_TYPES.has(type))
-    throw notAcceptable(
-      `Cannot produce ${accept}${xml ? ' (XML is not supported)' : ''}; this server speaks application/fhir+json`,
-    )
+    const q = Number(params.find((p) => p.startsWith('q='))?.slice(2) ?? 1)
+    const format = JSON_TYPES.has(type) || type === '*/*' || type === 'application/*' ? 'json' : XML_TYPES.has(type) ? 'xml' : undefined
+    if (format && q > 0 && (!best || q > best.q)) best = { format, q }
+  }
+  if (!best) throw notAcceptable(`Cannot produce ${accept}; this server speaks application/fhir+json and application/fhir+xml`)
+  return best.format
+}
+
+/** The response format for an error answered before or outside negotiation: never throws. */
+export function errorFormat(accept: string | undefined, format: string | undefined): WireFormat {
+  try {
+    return negotiate(accept, format)
+  } catch {
+    return 'json'
   }
 }
 
-/** Throws 415 unless a request body is FHIR JSON (or JSON Patch / a search form where allowed). */
+export const isXmlType = (contentType: string | undefined) => XML_TYPES.has((contentType ?? '').split(';')[0].trim().toLowerCase())
+
+/** Throws 415 unless a request body is FHIR JSON or XML (or JSON Patch / a search form where allowed). */
 export function checkContentType(contentType: string | undefined, allowed: string[]): void {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
   if (allowed.includes(type)) return
-  if (JSON_TYPES.has(type) && allowed.includes('application/fhir+json')) return
+  if ((JSON_TYPES.has(type) || XML_TYPES.has(type)) && allowed.includes('application/fhir+json')) return
   throw unsupportedMediaType(
     `Content-Type ${JSON.stringify(contentType ?? '')} is not supported here; use ${allowed.join(' or ')}`,
   )

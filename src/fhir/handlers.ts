@@ -9,6 +9,7 @@ import { search, searchCompartment, searchSystem } from './interactions/search.j
 import { conditionalUpdate, update } from './interactions/update.js'
 import { vread } from './interactions/vread.js'
 import { operation } from './operations/dispatch.js'
+import { asyncCancel, asyncStatus } from './operations/async-requests.js'
 import type { Interaction } from './routes.js'
 import type { Handler } from './types.js'
 
@@ -32,4 +33,6 @@ export const HANDLERS: Record<Exclude<Interaction, 'transaction'>, Handler> = {
   'operation-system': operation,
   'operation-type': operation,
   'operation-instance': operation,
+  'async-status': asyncStatus,
+  'async-cancel': asyncCancel,
 }

@@ -2,10 +2,18 @@
 import type { FastifyReply } from 'fastify'
 import { serialize } from './bundle-json.js'
 import { returnPreference, writeOutcome } from './prefer.js'
-import { subset, type SummaryMode } from './format.js'
+import { subset, type SummaryMode, type WireFormat } from './format.js'
+import { toXml } from './xml/to-xml.js'
 import type { FhirResponse } from './types.js'
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8'
+export const FHIR_XML = 'application/fhir+xml; charset=utf-8'
+
+/** A body in the negotiated format (JSON text as stored, or its XML form). */
+export function render(body: string | object, format: WireFormat, pretty = false): { type: string; text: string } {
+  if (format === 'xml') return { type: FHIR_XML, text: toXml(typeof body === 'string' ? JSON.parse(body) : JSON.parse(serialize(body))) }
+  return { type: FHIR_JSON, text: serialize(body, pretty) }
+}
 
 export interface ResponseOptions {
   isWrite: boolean
@@ -14,6 +22,7 @@ export interface ResponseOptions {
   elements?: string[]
   pretty: boolean
   head: boolean
+  format?: WireFormat
 }
 
 export function sendFhir(reply: FastifyReply, res: FhirResponse, opts: ResponseOptions) {
@@ -21,18 +30,21 @@ export function sendFhir(reply: FastifyReply, res: FhirResponse, opts: ResponseO
   if (res.etag) reply.header('ETag', res.etag)
   if (res.lastModified) reply.header('Last-Modified', res.lastModified)
   if (res.location) reply.header('Location', res.location)
+  for (const [name, value] of Object.entries(res.headers ?? {})) reply.header(name, value)
   let body = res.body
   if (opts.isWrite && body !== undefined) {
     const pref = returnPreference(opts.prefer)
     if (pref === 'minimal') body = undefined
     else if (pref === 'OperationOutcome') body = writeOutcome(res.status, res.issues)
   }
+  const format = opts.format ?? 'json'
   if (body === undefined || res.status === 304 || opts.head) {
-    if (body !== undefined) reply.type(FHIR_JSON)
+    if (body !== undefined) reply.type(format === 'xml' ? FHIR_XML : FHIR_JSON)
     return reply.send()
   }
   if (opts.summary || opts.elements) body = view(body, opts.summary, opts.elements)
-  return reply.type(FHIR_JSON).send(serialize(body, opts.pretty))
+  const { type, text } = render(body, format, opts.pretty)
+  return reply.type(type).send(text)
 }
 
 /** _summary/_elements: on a resource, or on each match of a searchset (search.html#summary). */

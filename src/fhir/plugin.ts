@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { badRequest } from '../errors.js'
 import type { Config } from '../config.js'
 import type { Database } from '../store/database.js'
-import { checkContentType, negotiate, summaryMode } from './format.js'
+import { checkContentType, isXmlType, negotiate, summaryMode } from './format.js'
+import { fromXml } from './xml/from-xml.js'
 import { HANDLERS } from './handlers.js'
 import { sendFhir } from './http-response.js'
 import { bundle } from './interactions/bundle.js'
@@ -33,7 +34,7 @@ export async function fhirPlugin(app: FastifyInstance, { config, db }: FhirPlugi
     const [rawPath, qs = ''] = request.url.split('?', 2)
     const path = decodePath(rawPath.replace(/^\/fhir\/?/, ''))
     const query = parseQueryString(qs)
-    negotiate(request.headers.accept, query._format?.[0])
+    const format = negotiate(request.headers.accept, query._format?.[0])
     const { interaction, params } = matchRoute(method, path)
     const contentType = request.headers['content-type']?.split(';')[0].trim().toLowerCase()
     let body: unknown
@@ -48,7 +49,7 @@ export async function fhirPlugin(app: FastifyInstance, { config, db }: FhirPlugi
       // an operation invoked by POST without inputs (operations.html#invoking)
     } else if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       checkContentType(contentType, method === 'PATCH' ? [JSON_PATCH] : ['application/fhir+json'])
-      body = parseJson(raw)
+      body = isXmlType(contentType) ? parseXml(raw) : parseJson(raw)
     }
     const fhirRequest: FhirRequest = {
       method,
@@ -77,6 +78,7 @@ export async function fhirPlugin(app: FastifyInstance, { config, db }: FhirPlugi
       elements: query._elements?.[0]?.split(',').map((e) => e.trim()).filter(Boolean),
       pretty: query._pretty?.[0] === 'true',
       head: method === 'HEAD',
+      format,
     })
   }
 
@@ -95,6 +97,11 @@ function decodePath(path: string): string {
   } catch {
     throw badRequest('The request path is not valid percent-encoded text')
   }
+}
+
+function parseXml(raw: string | undefined): unknown {
+  if (raw === undefined || raw.trim() === '') throw badRequest('A request body is required')
+  return fromXml(raw)
 }
 
 function parseJson(raw: string | undefined): unknown {

@@ -9,10 +9,11 @@ export type Interaction =
   | 'search-type' | 'create' | 'conditional-update' | 'conditional-delete' | 'conditional-patch' | 'history-type'
   | 'read' | 'update' | 'patch' | 'delete' | 'history-instance' | 'vread'
   | 'operation-system' | 'operation-type' | 'operation-instance'
+  | 'async-status' | 'async-cancel'
 
 type Shape =
   | 'root' | '_search' | 'metadata' | '_history' | 'type' | 'type/id/type' | 'type/_search' | 'type/_history' | 'type/id'
-  | 'type/id/_history' | 'type/id/_history/vid' | '$op' | 'type/$op' | 'type/id/$op'
+  | 'type/id/_history' | 'type/id/_history/vid' | '$op' | 'type/$op' | 'type/id/$op' | '_async/id'
 
 export const ROUTES: Record<Shape, Partial<Record<Method, Interaction>>> = {
   root: { GET: 'search-system', POST: 'transaction' },
@@ -30,6 +31,8 @@ export const ROUTES: Record<Shape, Partial<Record<Method, Interaction>>> = {
   $op: { GET: 'operation-system', POST: 'operation-system' },
   'type/$op': { GET: 'operation-type', POST: 'operation-type' },
   'type/id/$op': { GET: 'operation-instance', POST: 'operation-instance' },
+  // async.html: the status URL of a request made with Prefer: respond-async (poll, or DELETE to cancel)
+  '_async/id': { GET: 'async-status', DELETE: 'async-cancel' },
 }
 
 export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/
@@ -48,7 +51,11 @@ export function matchRoute(method: Method, path: string): MatchedRoute {
   else if (segments.length === 1 && first === 'metadata') shape = 'metadata'
   else if (segments.length === 1 && first === '_history') shape = '_history'
   else if (segments.length === 1 && first === '_search') shape = '_search'
-  else if (segments.length === 1 && first.startsWith('$')) {
+  else if (segments.length === 2 && first === '_async') {
+    if (!ID_PATTERN.test(second)) throw notFound(`No asynchronous request ${second.slice(0, 80)}`)
+    params.id = second
+    shape = '_async/id'
+  } else if (segments.length === 1 && first.startsWith('$')) {
     params.operation = operationName(first)
     shape = '$op'
   } else {

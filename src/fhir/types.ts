@@ -30,6 +30,8 @@ export interface FhirResponse {
   location?: string
   etag?: string
   lastModified?: string
+  /** further response headers, e.g. Content-Location and X-Progress of an asynchronous request (async.html) */
+  headers?: Record<string, string>
   /** warnings about an accepted write, returned with Prefer: return=OperationOutcome */
   issues?: import('@medplum/fhirtypes').OperationOutcomeIssue[]
 }

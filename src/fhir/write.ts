@@ -9,7 +9,7 @@ import { extractIndex } from './search/extract.js'
 import { registerCanonical, unregisterCanonical } from './conformance/canonical-registry.js'
 import { assertCanonicalFree, assertWritable } from './conformance/read-only.js'
 import { markApplied } from './conformance/follow-changes.js'
-import { hasCreatedHooks, queueCreatedHooks, runCommittedHooks, runWriteChecks } from './write-hooks.js'
+import { hasCreatedHooks, queueChangeHooks, queueCreatedHooks, runCommittedHooks, runWriteChecks } from './write-hooks.js'
 import type { FhirResponse, InteractionContext } from './types.js'
 import { now, stamp, versionResponse } from './versioning.js'
 
@@ -115,6 +115,7 @@ export async function nextVersion(
   const index = body ? extractIndex(body, ctx.baseUrl) : undefined
   await store.replace({ resourceType: current.resourceType, id: current.id, versionId, lastUpdated, method, json, index })
   applyAfterCommit(store, current.resourceType, current.id, body)
+  queueChangeHooks(current.resourceType, current.id, current.json, body, { ...ctx, store })
   const v = { resourceType: current.resourceType, id: current.id, versionId: String(versionId), lastUpdated }
   // A write over a deleted resource brings it back: that is a create (201) in http.html#update terms.
   const status = current.deleted ? 201 : 200

@@ -5,7 +5,7 @@ import type { Bundle, OperationOutcome } from '@medplum/fhirtypes'
 import { Client } from 'fhir-kit-client'
 
 export type DeliveryResult =
-  | { kind: 'delivered'; status: number; response: Bundle }
+  | { kind: 'delivered'; status: number; response?: Bundle }
   | { kind: 'retry'; status?: number; error: string; retryAfterMs?: number }
   | { kind: 'dead'; status?: number; error: string; outcome?: OperationOutcome }
 
@@ -34,11 +34,16 @@ export function outcomeText(o: OperationOutcome | undefined): string | undefined
   return parts.length ? parts.join('; ') : undefined
 }
 
-export async function deliver(address: string, bundle: Bundle, opts: { timeoutMs: number; permanent?: readonly number[] }): Promise<DeliveryResult> {
+export async function deliver(
+  address: string,
+  bundle: Bundle,
+  opts: { timeoutMs: number; permanent?: readonly number[]; headers?: Record<string, string> },
+): Promise<DeliveryResult> {
   try {
     const response = (await clientFor(address.replace(/\/+$/, '')).transaction({
       body: bundle,
-      options: { headers: { 'content-type': 'application/fhir+json' }, signal: AbortSignal.timeout(opts.timeoutMs) },
+      // headers may carry an Authorization secret: they are never logged or put in an error
+      options: { headers: { ...opts.headers, 'content-type': 'application/fhir+json' }, signal: AbortSignal.timeout(opts.timeoutMs) },
     } as never)) as unknown as Bundle
     return { kind: 'delivered', status: 200, response }
   } catch (err) {

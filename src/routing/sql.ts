@@ -34,6 +34,13 @@ export const INSERT = `INSERT INTO outbox (id, kind, endpoint_id, service_id, pa
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 
 /**
+ * Rows sharing an order_key go out one at a time, in seq order: none is handed out while an
+ * earlier one with its key is still pending (claimed, or waiting for a retry). Migration 0006.
+ */
+const IN_ORDER = `(order_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox earlier
+        WHERE earlier.order_key = outbox.order_key AND earlier.status = 'pending' AND earlier.seq < outbox.seq))`
+
+/**
  * Claims up to $2 due rows for worker $1: one statement, so one short transaction. A claim older
  * than $3 milliseconds (a worker that died mid-delivery) is taken over.
  */
@@ -42,6 +49,7 @@ export const CLAIM = `UPDATE outbox SET locked_by = $1, locked_at = now(), attem
     SELECT id FROM outbox
     WHERE status = 'pending' AND next_attempt_at <= now()
       AND (locked_at IS NULL OR locked_at < now() - make_interval(secs => $3::double precision / 1000))
+      AND ${IN_ORDER}
     ORDER BY next_attempt_at
     LIMIT $2
     FOR UPDATE SKIP LOCKED)
@@ -56,13 +64,22 @@ export const RESCHEDULE = `UPDATE outbox SET next_attempt_at = now() + make_inte
 export const DEAD = `UPDATE outbox SET status = 'dead', locked_by = NULL, locked_at = NULL, last_error = $3
   WHERE id = $1 AND locked_by = $2`
 
-/** Soonest next attempt among pending rows, in ms from now (null when none). */
+/** DELIVERED for a batch's rows at once: returns the ids this worker still held. */
+export const DELIVERED_MANY = `UPDATE outbox SET status = 'delivered', delivered_at = now(), locked_by = NULL, locked_at = NULL, last_error = NULL
+  WHERE id = ANY($1::uuid[]) AND locked_by = $2
+  RETURNING id`
+
+/** A stopping worker hands back the rows it still holds; the claim's attempt did not happen. */
+export const RELEASE = `UPDATE outbox SET locked_by = NULL, locked_at = NULL, attempts = GREATEST(attempts - 1, 0)
+  WHERE locked_by = $1 AND status = 'pending'`
+
+/** Soonest next attempt among pending rows that may go (not waiting behind an earlier one), in ms from now (null when none). */
 export const NEXT_DUE = `SELECT GREATEST(0, EXTRACT(EPOCH FROM (min(next_attempt_at) - now())) * 1000)::float8 AS ms
-  FROM outbox WHERE status = 'pending'`
+  FROM outbox WHERE status = 'pending' AND ${IN_ORDER}`
 
 export const STATUS = `SELECT
     (SELECT count(*)::int FROM outbox WHERE status = 'pending') AS pending,
     (SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 FROM outbox WHERE status = 'pending') AS oldest,
     (SELECT count(*)::int FROM outbox WHERE status = 'delivered') AS delivered,
     (SELECT count(*)::int FROM outbox WHERE status = 'dead') AS dead`
-export const DEAD_BY_ENDPOINT = `SELECT endpoint_id, count(*)::int AS n FROM outbox WHERE status = 'dead' GROUP BY endpoint_id ORDER BY endpoint_id`
+export const DEAD_BY_ENDPOINT = `SELECT endpoint_id, count(*)::int AS n FROM outbox WHERE status = 'dead' AND endpoint_id IS NOT NULL GROUP BY endpoint_id ORDER BY endpoint_id`

@@ -4,71 +4,20 @@
 // dead-letters it — updating CaseHub's tracking Task in the same transaction as the outbox row.
 // Woken by LISTEN/NOTIFY; polls as a fallback. Several workers (in one process or many) may
 // share one queue: a row is claimed by one of them at a time.
-import type { Endpoint, HealthcareService, OperationOutcome, Patient, ServiceRequest, Task } from '@medplum/fhirtypes'
+import type { Endpoint, HealthcareService, OperationOutcome, Patient, ServiceRequest } from '@medplum/fhirtypes'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { systemContext } from '../store/context.js'
 import type { ResourceStore } from '../store/types.js'
 import { deliver, outcomeText, type DeliveryResult } from './delivery.js'
 import { deliveryBundle } from './payload.js'
-import { CLAIM, DEAD, DELIVERED, NEXT_DUE, OUTBOX_CHANNEL, RESCHEDULE, sqlOf, type OutboxRow } from './sql.js'
+import { CLAIM, DEAD, DELIVERED, DELIVERED_MANY, NEXT_DUE, OUTBOX_CHANNEL, RELEASE, RESCHEDULE, sqlOf, type OutboxRow } from './sql.js'
+import { endpointHeaders } from './endpoint-auth.js'
+import { prefetchOnward, type BatchResources } from './prefetch.js'
+import { asKindRow, deliveryKind, ONWARD_REFERRAL_KIND, unknownKind } from './kinds.js'
+import { backoffMs, DEFAULT_WORKER_OPTIONS, type OutboxDatabase, type WorkerOptions } from './worker-options.js'
 
-/** What a delivery's result means for the tracking Task (the caller decides how to record it). */
-export type TrackingMark =
-  | { status: 'received'; location?: string }
-  | { status: 'failed'; reason: string; outcome: OperationOutcome }
-
-/** Records a mark on the tracking Task, in the transaction that updates the outbox row. */
-export type Tracker = (tx: ResourceStore, taskId: string, mark: TrackingMark) => Promise<void>
-
-export type OutboxLog = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => void
-
-export interface WorkerOptions {
-  /** first retry delay; doubles each attempt (default 1 s) */
-  baseDelayMs: number
-  /** longest retry delay (default 10 min) */
-  maxDelayMs: number
-  /** longest receiver Retry-After honoured (default 1 h) */
-  maxRetryAfterMs: number
-  /** fallback poll when no NOTIFY arrives (default 1 s) */
-  pollMs: number
-  /** rows claimed and delivered at once (default 16) */
-  batchSize: number
-  /** one HTTP attempt's time limit (default 10 s) */
-  timeoutMs: number
-  /** a claim older than this is abandoned (its worker died) and taken over (default 5 min) */
-  lockTimeoutMs: number
-  /** CaseHub's FHIR base URL: references to resources not sent are made absolute */
-  baseUrl?: string
-  log?: OutboxLog
-  /** moves the tracking Task (casework's); without one, only the outbox row is updated */
-  track?: Tracker
-  /** names this worker in outbox.locked_by */
-  name?: string
-}
-
-export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
-  baseDelayMs: 1000,
-  maxDelayMs: 10 * 60_000,
-  maxRetryAfterMs: 60 * 60_000,
-  pollMs: 1000,
-  batchSize: 16,
-  timeoutMs: 10_000,
-  lockTimeoutMs: 5 * 60_000,
-}
-
-/** What the worker needs of the Database (store/database.ts). */
-export interface OutboxDatabase {
-  pool: pg.Pool
-  url: string
-  store(context: ReturnType<typeof systemContext>): ResourceStore
-}
-
-/** Exponential backoff with equal jitter: [d/2, d) for d = base·2^(attempt-1), capped. */
-export function backoffMs(attempt: number, o: Pick<WorkerOptions, 'baseDelayMs' | 'maxDelayMs'>, random = Math.random): number {
-  const d = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** Math.max(0, attempt - 1))
-  return Math.round(d / 2 + (random() * d) / 2)
-}
+export * from './worker-options.js'
 
 export class OutboxWorker {
   readonly options: WorkerOptions
@@ -78,6 +27,8 @@ export class OutboxWorker {
   private listener?: pg.Client
   private wake?: () => void
   private woken = false
+  /** the last claimed batch's deliveries being recorded (runOnce) */
+  private recording: Promise<void> = Promise.resolve()
 
   constructor(private readonly db: OutboxDatabase, options: Partial<WorkerOptions> = {}) {
     this.options = { ...DEFAULT_WORKER_OPTIONS, ...options }
@@ -101,6 +52,10 @@ export class OutboxWorker {
     this.running = false
     this.poke()
     await this.loop
+    await this.recording
+    // Deliveries in flight have finished; a row still claimed (its result could not be recorded)
+    // is handed back at once rather than after the lock timeout.
+    await this.db.pool.query(RELEASE, [this.name]).catch((err) => this.log('warn', { err: (err as Error).message }, 'outbox claims not released'))
     const listener = this.listener
     this.listener = undefined
     await listener?.end().catch(() => undefined)
@@ -144,8 +99,52 @@ export class OutboxWorker {
   /** Claims one batch and delivers it; returns how many rows were claimed. */
   async runOnce(): Promise<number> {
     const { rows } = await this.db.pool.query<OutboxRow>(CLAIM, [this.name, this.options.batchSize, this.options.lockTimeoutMs])
-    await Promise.all(rows.map((row) => this.process(row)))
+    if (!rows.length) return 0
+    // One read per resource type for the whole batch; if that fails, each attempt reads its own.
+    const batch = await prefetchOnward(this.db.store(systemContext(`outbox-batch-${this.name}`)), rows).catch(() => new Map() as BatchResources)
+    const done = await Promise.all(rows.map((row) => this.process(row, batch)))
+    // Recording a batch (a tracking Task version per row) takes longer than delivering it, so it
+    // runs while the next batch is claimed and delivered; at most one batch waits to be recorded.
+    const previous = this.recording
+    this.recording = previous.then(() => this.recordDelivered(done.filter((d): d is Done => d !== undefined)))
+    await previous
     return rows.length
+  }
+
+  /**
+   * The batch's deliveries are recorded in one transaction — one commit for the batch, not one
+   * per row (bench/routing.ts). Should that fail, each is recorded on its own, so one bad row
+   * cannot hold the others back.
+   */
+  private async recordDelivered(done: Done[]) {
+    if (done.length > 1) {
+      try {
+        await this.db.store(systemContext(`outbox-batch-${this.name}`)).transaction(async (tx) => {
+          const { rows } = await sqlOf(tx).query(DELIVERED_MANY, [done.map((d) => d.row.id), this.name])
+          const mine = new Set(rows.map((r) => r.id as string))
+          for (const d of done) if (mine.has(d.row.id)) await this.afterDelivered(tx, d.row, d.result)
+        })
+        for (const d of done) this.log('info', d.fields, 'outbox delivery done')
+        return
+      } catch (err) {
+        this.log('warn', { err: (err as Error).message, rows: done.length }, 'outbox batch not recorded together; recording each row alone')
+      }
+    }
+    for (const d of done) {
+      try {
+        await this.record(d.row, d.result, d.fields)
+      } catch (err) {
+        // The claim lapses after lockTimeoutMs and the row is tried again (conditional creates
+        // keep a second delivery from making a duplicate at the receiver).
+        this.log('error', { ...d.fields, err: (err as Error).message }, 'outbox result could not be recorded')
+      }
+    }
+  }
+
+  /** In the transaction that marks `row` delivered: the tracking Task and the kind's own step. */
+  private async afterDelivered(tx: ResourceStore, row: OutboxRow, result: Delivered) {
+    if (row.task_id && this.options.track) await this.options.track(tx, row.task_id, { status: 'received', location: receiverLocation(result.response) })
+    await deliveryKind(row.kind)?.delivered?.(tx, asKindRow(row), this.options.baseUrl)
   }
 
   private async sleep() {
@@ -172,15 +171,17 @@ export class OutboxWorker {
     this.woken = false
   }
 
-  private async process(row: OutboxRow) {
+  /** Attempts one row; a delivery is handed back to be recorded with the batch, anything else is recorded now. */
+  private async process(row: OutboxRow, batch: BatchResources): Promise<Done | undefined> {
     const started = performance.now()
     let result: DeliveryResult
     try {
-      result = await this.attempt(row)
+      result = await this.attempt(row, batch)
     } catch (err) {
       result = { kind: 'retry', error: `CaseHub could not prepare the delivery: ${(err as Error).message}` }
     }
     const fields = { outbox: row.id, endpoint: row.endpoint_id, attempt: row.attempts, ms: Math.round(performance.now() - started), status: result.status }
+    if (result.kind === 'delivered') return { row, result, fields }
     try {
       await this.record(row, result, fields)
     } catch (err) {
@@ -191,9 +192,14 @@ export class OutboxWorker {
   }
 
   /** Reads what to send (as it stands now) and sends it. */
-  private async attempt(row: OutboxRow): Promise<DeliveryResult> {
+  private async attempt(row: OutboxRow, batch: BatchResources = new Map()): Promise<DeliveryResult> {
     const store = this.db.store(systemContext(`outbox-${row.id}`))
+    if (row.kind !== ONWARD_REFERRAL_KIND) {
+      const kind = deliveryKind(row.kind)
+      return kind ? kind.attempt(asKindRow(row), store, this.options) : unknownKind(row.kind)
+    }
     const read = async <T>(type: string, id: string | null | undefined): Promise<T | undefined> => {
+      if (id && batch.has(`${type}/${id}`)) return batch.get(`${type}/${id}`) as T | undefined
       const v = id ? await store.read(type, id) : undefined
       return v && !v.deleted && v.json ? (JSON.parse(v.json) as T) : undefined
     }
@@ -207,7 +213,9 @@ export class OutboxWorker {
     const patient = await read<Patient>('Patient', patientId)
     const service = await read<HealthcareService>('HealthcareService', row.service_id)
     const bundle = deliveryBundle({ referral, patient, taskId: row.task_id ?? row.id, receiver: service?.name, baseUrl: this.options.baseUrl })
-    return deliver(endpoint.address, bundle, { timeoutMs: this.options.timeoutMs })
+    const auth = endpointHeaders(endpoint, this.options.secrets ?? {})
+    if ('error' in auth) return { kind: 'dead', error: auth.error }
+    return deliver(endpoint.address, bundle, { timeoutMs: this.options.timeoutMs, headers: auth.headers })
   }
 
   private async record(row: OutboxRow, result: DeliveryResult, fields: Record<string, unknown>) {
@@ -224,7 +232,7 @@ export class OutboxWorker {
       if (result.kind === 'delivered') {
         const { rowCount } = await sql.query(DELIVERED, [row.id, this.name])
         if (!rowCount) return
-        if (row.task_id && track) await track(tx, row.task_id, { status: 'received', location: receiverLocation(result.response) })
+        await this.afterDelivered(tx, row, result)
       } else {
         const error = result.kind === 'retry' ? `gave up after ${row.attempts} attempts; last: ${result.error}` : result.error
         const { rowCount } = await sql.query(DEAD, [row.id, this.name, error])
@@ -234,11 +242,20 @@ export class OutboxWorker {
           issue: [{ severity: 'error', code: 'transient', diagnostics: error }],
         }
         if (row.task_id && track) await track(tx, row.task_id, { status: 'failed', reason: outcomeText(outcome) ?? error, outcome })
+        await deliveryKind(row.kind)?.dead?.(tx, asKindRow(row), error, result.kind === 'dead' ? result.outcome : undefined, this.options.baseUrl)
       }
     })
     if (result.kind === 'delivered') this.log('info', fields, 'outbox delivery done')
     else this.log('warn', { ...fields, error: result.error }, 'outbox delivery dead-lettered')
   }
+}
+
+type Delivered = Extract<DeliveryResult, { kind: 'delivered' }>
+/** A delivery made, waiting to be recorded with its batch. */
+interface Done {
+  row: OutboxRow
+  result: Delivered
+  fields: Record<string, unknown>
 }
 
 /** Where the receiver put its Task (the last entry of the transaction response). */

@@ -4,8 +4,15 @@
 import cql from 'cql-execution'
 import type { TerminologyIndex } from '../terminology/index.js'
 
+export type CodeServiceJson = Record<string, Record<string, { code: string; system: string; version?: string }[]>>
+
 export function codeServiceFor(index: TerminologyIndex, valueSetUrls: Iterable<string>): InstanceType<typeof cql.CodeService> {
-  const json: Record<string, Record<string, { code: string; system: string; version?: string }[]>> = {}
+  return new cql.CodeService(codeServiceJson(index, valueSetUrls))
+}
+
+/** The value sets' codes as cql.CodeService takes them (plain data: it can cross to a worker thread). */
+export function codeServiceJson(index: TerminologyIndex, valueSetUrls: Iterable<string>): CodeServiceJson {
+  const json: CodeServiceJson = {}
   for (const url of new Set(valueSetUrls)) {
     const vs = index.valueSet(url)
     if (!vs) throw new Error(`The rules use ValueSet ${url}, which this server does not hold`)
@@ -18,5 +25,5 @@ export function codeServiceFor(index: TerminologyIndex, valueSetUrls: Iterable<s
     // CQL value sets without a version resolve to the highest version (cql-execution findValueSet).
     json[url] = { [vs.version ?? '']: codes }
   }
-  return new cql.CodeService(json)
+  return json
 }

@@ -44,3 +44,23 @@ export function retrievedTypes(elm: ElmLibrary): Set<string> {
   walk(elm.library.statements)
   return out
 }
+
+/**
+ * Names of the elements the library reads (the first step of every Property path, and the
+ * code path of code-filtered retrieves), with `id` and `resourceType`: a superset of what its
+ * retrieves need from a resource, so a caller may send the rules only these elements.
+ */
+export function elementsRead(elms: ElmLibrary[]): Set<string> {
+  const out = new Set<string>(['resourceType', 'id'])
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) for (const n of node) walk(n)
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>
+      if (o.type === 'Property' && typeof o.path === 'string') out.add(o.path.split('.')[0])
+      if (o.type === 'Retrieve' && typeof o.codeProperty === 'string') out.add(o.codeProperty.split('.')[0])
+      for (const v of Object.values(o)) walk(v)
+    }
+  }
+  for (const elm of elms) walk(elm.library.statements)
+  return out
+}

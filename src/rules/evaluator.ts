@@ -6,7 +6,7 @@ import type { Bundle } from '@medplum/fhirtypes'
 import cql from 'cql-execution'
 import cqlfhir from 'cql-exec-fhir'
 import type { TerminologyIndex } from '../terminology/index.js'
-import { codeServiceFor } from './code-service.js'
+import { codeServiceFor, codeServiceJson, type CodeServiceJson } from './code-service.js'
 import { retrievedTypes, valueSetsOf, type ElmLibrary } from './elm.js'
 import type { LibraryCache } from './library-cache.js'
 import { pruneFhirHelpers } from './prune-helpers.js'
@@ -29,6 +29,17 @@ export class RuleEvaluator {
     private readonly libraries: LibraryCache,
     private readonly terminology: () => TerminologyIndex,
   ) {}
+
+  /**
+   * What another thread needs to evaluate the library: its ELM and its includes' (FHIRHelpers
+   * pruned, main library first) and the codes of the value sets they use. Plain data.
+   */
+  portable(url: string, version?: string): { elms: ElmLibrary[]; valueSets: CodeServiceJson } {
+    const source = this.libraries.source(url, version)
+    if (!source) throw new Error(`No CQL library ${url}${version ? `|${version}` : ''}`)
+    const elms = pruneFhirHelpers(this.libraries.closure(source.url, source.version))
+    return { elms, valueSets: codeServiceJson(this.terminology(), elms.flatMap(valueSetsOf)) }
+  }
 
   /** Resource types the library (with its includes) retrieves: what to fetch for a patient. */
   dataRequirements(url: string, version?: string): Set<string> {

@@ -12,11 +12,14 @@ export { compileCql, type IncludeResolver } from './translator.js'
 export { fhirHelpersCql, FHIR_HELPERS } from './fhir-helpers.js'
 export { LibraryCache } from './library-cache.js'
 export { RuleEvaluator, type CqlResults } from './evaluator.js'
-export { codeServiceFor } from './code-service.js'
+export { codeServiceFor, codeServiceJson, type CodeServiceJson } from './code-service.js'
 export { toFhirLibrary, fromFhirLibrary, CQL_TYPE, ELM_JSON_TYPE } from './fhir-library.js'
 export { casehubSources, sourceOf, libraryHeader, CASEHUB_LIBRARY_BASE, RULES_DIR, type LibrarySource } from './library-source.js'
 export { retrievedTypes, type ElmLibrary } from './elm.js'
 export * from './eligibility.js'
+export * from './risk-stratification.js'
+export { EvaluationPool, type PortableLibrary, type PortableParameters } from './evaluation-pool.js'
+export { elementsRead } from './elm.js'
 
 let shared: LibraryCache | undefined
 

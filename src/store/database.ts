@@ -1,7 +1,6 @@
 // Opens the database CaseHub runs on: DATABASE_URL when given, else an embedded PostgreSQL.
 import pg from 'pg'
 import type { Config } from '../config.js'
-import { startEmbeddedPostgres } from './embedded-postgres.js'
 import { migrate } from './migrate.js'
 import { PgResourceStore } from './pg-resource-store.js'
 import type { RequestContext } from './context.js'
@@ -22,7 +21,12 @@ export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbPoolSize'>,
   opts: { migrate?: boolean; log?: (line: string) => void } = {},
 ): Promise<Database> {
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, { log: opts.log })
+  // Loaded only when used: embedded-postgres installs an exit hook on SIGINT/SIGTERM at import
+  // that would end a process on an external database (e.g. `casehub worker`) with 143 before
+  // its own graceful stop has finished.
+  const embedded = config.databaseUrl
+    ? undefined
+    : await (await import('./embedded-postgres.js')).startEmbeddedPostgres(config.dataDir, { log: opts.log })
   const url = config.databaseUrl ?? embedded!.url
   const pool = new pg.Pool({ connectionString: url, max: config.dbPoolSize })
   // An idle client losing its connection must not crash the process; the pool replaces it.

@@ -446,9 +446,9 @@ const CASES: Case[] = [
   },
   // --- media types (http.html#mime-type)
   {
-    name: 'POST with Content-Type application/xml is 415 (http.html#mime-type)',
+    name: 'POST with Content-Type application/yaml is 415 (http.html#mime-type)',
     path: 'Patient',
-    init: { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<Patient xmlns="http://hl7.org/fhir"/>' },
+    init: { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'resourceType: Patient' },
     status: 415,
   },
   {
@@ -458,22 +458,59 @@ const CASES: Case[] = [
     status: 415,
   },
   {
-    name: 'Accept: application/fhir+xml is 406 (http.html#mime-type)',
+    name: 'Accept: text/html only is 406 (http.html#mime-type)',
     path: 'Patient',
-    init: { method: 'POST', ...fhirJson({ resourceType: 'Patient' }, { accept: 'application/fhir+xml' }) },
+    init: { method: 'POST', ...fhirJson({ resourceType: 'Patient' }, { accept: 'text/html' }) },
     status: 406,
   },
   {
-    name: '_format=xml is 406 (http.html#general-parameters)',
-    path: 'Patient?_format=xml',
+    name: '_format=yaml is 406 (http.html#general-parameters)',
+    path: 'Patient?_format=yaml',
     init: post({ resourceType: 'Patient' }),
     status: 406,
   },
   {
-    name: 'GET with _format=xml is 406 (http.html#general-parameters)',
-    path: 'metadata?_format=xml',
+    name: 'GET with _format=turtle is 406 (http.html#general-parameters)',
+    path: 'metadata?_format=turtle',
     init: { method: 'GET' },
     status: 406,
+  },
+  // --- FHIR XML bodies (xml.html)
+  {
+    name: 'an XML body that is not well-formed is 400 (xml.html)',
+    path: 'Patient',
+    init: { method: 'POST', headers: { 'content-type': 'application/fhir+xml' }, body: '<Patient xmlns="http://hl7.org/fhir"><active value="true"></Patient>' },
+    status: 400,
+  },
+  {
+    name: 'an XML element the type does not have is 400 naming where (xml.html)',
+    path: 'Patient',
+    init: { method: 'POST', headers: { 'content-type': 'application/fhir+xml' }, body: '<Patient xmlns="http://hl7.org/fhir"><name><surname value="X"/></name></Patient>' },
+    status: 400,
+    expression: 'Patient.name[0].surname',
+  },
+  {
+    name: 'XML outside the FHIR namespace is 400 (xml.html)',
+    path: 'Patient',
+    init: { method: 'POST', headers: { 'content-type': 'application/fhir+xml' }, body: '<Patient><active value="true"/></Patient>' },
+    status: 400,
+  },
+  {
+    name: 'XML with a DOCTYPE (entity expansion) is 400 (xml.html)',
+    path: 'Patient',
+    init: {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+xml' },
+      body: '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><Patient xmlns="http://hl7.org/fhir"><gender value="&lol;"/></Patient>',
+    },
+    status: 400,
+  },
+  {
+    name: 'an XML boolean that is not true or false is 400 naming it (xml.html)',
+    path: 'Patient',
+    init: { method: 'POST', headers: { 'content-type': 'application/fhir+xml' }, body: '<Patient xmlns="http://hl7.org/fhir"><active value="yes"/></Patient>' },
+    status: 400,
+    expression: 'Patient.active',
   },
   // --- methods the interaction table does not have (http.html#summary)
   {

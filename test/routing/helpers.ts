@@ -24,11 +24,11 @@ export interface Hub {
   logs: { level: string; fields: Record<string, unknown>; msg: string }[]
 }
 
-export async function startHub(t: Teardown, worker: Partial<WorkerOptions> | false = FAST): Promise<Hub> {
+export async function startHub(t: Teardown, worker: Partial<WorkerOptions> | false = FAST, env: Record<string, string> = {}): Promise<Hub> {
   const databaseUrl = await createTestDatabase(t)
   const logs: Hub['logs'] = []
   const log = (level: string, fields: Record<string, unknown>, msg: string) => void logs.push({ level, fields, msg })
-  const server = await startServer(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl }), {
+  const server = await startServer(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...env, DATABASE_URL: databaseUrl }), {
     worker: worker === false ? false : { ...worker, log },
   })
   t.teardown(() => server.close())
@@ -62,6 +62,8 @@ export interface Receiver {
   port: number
   /** every POST received */
   requests: Bundle[]
+  /** the HTTP headers of each POST */
+  headers: IncomingMessage['headers'][]
   /** referrals created, by their ifNoneExist criteria */
   created: Map<string, number>
   close(): Promise<void>
@@ -69,6 +71,7 @@ export interface Receiver {
 
 export async function startReceiver(t: Teardown, answer?: (n: number, bundle: Bundle) => Answer | undefined, port = 0): Promise<Receiver> {
   const requests: Bundle[] = []
+  const headers: IncomingMessage['headers'][] = []
   const created = new Map<string, number>()
   const existing = new Map<string, string>()
   let counter = 0
@@ -78,6 +81,7 @@ export async function startReceiver(t: Teardown, answer?: (n: number, bundle: Bu
     req.on('end', () => {
       const bundle = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Bundle
       requests.push(bundle)
+      headers.push(req.headers)
       const given = answer?.(requests.length, bundle)
       const reply = (a: Answer) => {
         res.writeHead(a.status, { 'content-type': 'application/fhir+json', ...a.headers })
@@ -106,7 +110,7 @@ export async function startReceiver(t: Teardown, answer?: (n: number, bundle: Bu
     return new Promise<void>((resolve) => server.close(() => resolve()))
   }
   t.teardown(close)
-  return { url: `http://127.0.0.1:${actual}/fhir`, port: actual, requests, created, close }
+  return { url: `http://127.0.0.1:${actual}/fhir`, port: actual, requests, headers, created, close }
 }
 
 /** A HealthcareService with an active Endpoint at `address`, and a patient. */

@@ -77,7 +77,7 @@ t.test('codes that carry meaning', async (t) => {
   t.equal(check(vs('mdt-roles'), `${BASE}/CodeSystem/mdt-role`, 'pharmacist'), true)
   t.equal(check(vs('specialist-nursing-services'), `${BASE}/CodeSystem/service-type`, 'respiratory-nursing'), true)
   t.equal(check(vs('specialist-nursing-services'), `${BASE}/CodeSystem/service-type`, 'case-management'), false)
-  t.same(expandValueSet(index, index.valueSet(vs('risk-tiers'))!).expansion!.contains!.map((c) => c.code), ['mild', 'moderate', 'severe'])
+  t.same(expandValueSet(index, index.valueSet(vs('risk-tiers'))!).expansion!.contains!.map((c) => c.code), ['below-threshold', 'mild', 'moderate', 'severe'])
   t.same(expandValueSet(index, index.valueSet(vs('nhs-number-verification-status'))!).expansion!.contains!.map((c) => c.code), ['01', '02', '03', '04', '05', '06', '07', '08'])
   const reasons = index.codeSystem(`${BASE}/CodeSystem/referral-rejection-reason`)!
   for (const child of ['under-18', 'not-registered', 'no-long-term-condition', 'not-at-risk', 'under-specialist-nurse', 'pregnant', 'end-of-life', 'nursing-home', 'mental-health-or-substance-misuse', 'acutely-unwell']) {

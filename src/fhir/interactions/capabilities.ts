@@ -65,7 +65,7 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
     software: { name: 'CaseHub', version },
     implementation: { description: 'CaseHub FHIR R4 server', url: baseUrl },
     fhirVersion: '4.0.1',
-    format: ['application/fhir+json', 'json'],
+    format: ['application/fhir+json', 'json', 'application/fhir+xml', 'xml'],
     patchFormat: [JSON_PATCH],
     rest: [
       {
