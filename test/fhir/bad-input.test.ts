@@ -475,43 +475,6 @@ const CASES: Case[] = [
     init: { method: 'GET' },
     status: 406,
   },
-  // --- FHIR XML bodies (xml.html)
-  {
-    name: 'an XML body that is not well-formed is 400 (xml.html)',
-    path: 'Patient',
-    init: { method: 'POST', headers: { 'content-type': 'application/fhir+xml' }, body: '<Patient xmlns="http://hl7.org/fhir"><active value="true"></Patient>' },
-    status: 400,
-  },
-  {
-    name: 'an XML element the type does not have is 400 naming where (xml.html)',
-    path: 'Patient',
-    init: { method: 'POST', headers: { 'content-type': 'application/fhir+xml' }, body: '<Patient xmlns="http://hl7.org/fhir"><name><surname value="X"/></name></Patient>' },
-    status: 400,
-    expression: 'Patient.name[0].surname',
-  },
-  {
-    name: 'XML outside the FHIR namespace is 400 (xml.html)',
-    path: 'Patient',
-    init: { method: 'POST', headers: { 'content-type': 'application/fhir+xml' }, body: '<Patient><active value="true"/></Patient>' },
-    status: 400,
-  },
-  {
-    name: 'XML with a DOCTYPE (entity expansion) is 400 (xml.html)',
-    path: 'Patient',
-    init: {
-      method: 'POST',
-      headers: { 'content-type': 'application/fhir+xml' },
-      body: '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><Patient xmlns="http://hl7.org/fhir"><gender value="&lol;"/></Patient>',
-    },
-    status: 400,
-  },
-  {
-    name: 'an XML boolean that is not true or false is 400 naming it (xml.html)',
-    path: 'Patient',
-    init: { method: 'POST', headers: { 'content-type': 'application/fhir+xml' }, body: '<Patient xmlns="http://hl7.org/fhir"><active value="yes"/></Patient>' },
-    status: 400,
-    expression: 'Patient.active',
-  },
   // --- methods the interaction table does not have (http.html#summary)
   {
     name: 'DELETE /metadata is 405 (http.html#capabilities)',

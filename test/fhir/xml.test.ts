@@ -100,3 +100,24 @@ t.test('the API in XML', async (t) => {
   const metadata = await (await hub.fetch('metadata')).json()
   t.ok(metadata.format.includes('application/fhir+xml'), 'the CapabilityStatement says so')
 })
+
+t.test('bad XML is 400 with an OperationOutcome naming where, and nothing is stored (xml.html)', async (t) => {
+  const hub = await startTestServer(t)
+  const cases: [string, string, string | undefined][] = [
+    ['not well-formed', '<Patient xmlns="http://hl7.org/fhir"><active value="true"></Patient>', undefined],
+    ['an element the type does not have', '<Patient xmlns="http://hl7.org/fhir"><name><surname value="X"/></name></Patient>', 'Patient.name[0].surname'],
+    ['outside the FHIR namespace', '<Patient><active value="true"/></Patient>', undefined],
+    ['a DOCTYPE (entity expansion)', '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><Patient xmlns="http://hl7.org/fhir"><gender value="&lol;"/></Patient>', undefined],
+    ['a boolean that is not true or false', '<Patient xmlns="http://hl7.org/fhir"><active value="yes"/></Patient>', 'Patient.active'],
+    ['a repeated single element', '<Patient xmlns="http://hl7.org/fhir"><gender value="male"/><gender value="female"/></Patient>', 'Patient.gender'],
+    ['not a resource type', '<Person2 xmlns="http://hl7.org/fhir"/>', undefined],
+  ]
+  for (const [name, body, where] of cases) {
+    const res = await hub.fetch('Patient', { method: 'POST', headers: { 'content-type': XML, accept: XML }, body })
+    t.equal(res.status, 400, name)
+    const outcome = fromXml(await res.text())
+    t.equal(outcome.resourceType, 'OperationOutcome', `${name}: an OperationOutcome, in XML`)
+    if (where) t.same(outcome.issue[0].expression, [where], `${name}: at ${where}`)
+  }
+  t.equal(await hub.rows(), 0, 'nothing stored')
+})
