@@ -3,7 +3,7 @@
 // routed there. In the create's own transaction CaseHub creates its tracking Task (requested;
 // focus = the ServiceRequest, owner = the HealthcareService) and enqueues the delivery in the
 // outbox, so the referral, the Task and the delivery commit together or not at all.
-// Choosing a service by routing rules when no performer is given is not done yet.
+// Without a performer, routing rules may choose the service (routing-rules.ts).
 import type { Endpoint, HealthcareService, Parameters, Reference, Resource, ServiceRequest, Task } from '@medplum/fhirtypes'
 import { randomUUID } from 'node:crypto'
 import type { InteractionContext } from '../fhir/types.js'
@@ -18,6 +18,7 @@ import type { Tracker } from '../routing/worker.js'
 import type { ResourceStore } from '../store/types.js'
 import { localId } from './local-id.js'
 import { raiseDeadLetter } from './dead-letters.js'
+import { routeByRules } from './routing-rules.js'
 
 export const TASK_CODE = 'http://hl7.org/fhir/CodeSystem/task-code'
 
@@ -72,7 +73,7 @@ export function onwardReferralHook(maxAttempts = DEFAULT_MAX_ATTEMPTS): WriteHoo
     name: 'onward-referral',
     async created(resource, ctx: InteractionContext) {
       const referral = resource as ServiceRequest
-      const destination = await destinationOf(referral, ctx.store)
+      const destination = (await destinationOf(referral, ctx.store)) ?? (await routeByRules(referral, ctx.store))
       if (!destination) return
       const taskId = randomUUID()
       await createVersion(ctx, ctx.store, trackingTask(referral, destination.service), { id: taskId })

@@ -1,0 +1,88 @@
+// Routing rules (issue 6): an onward referral that names no performer is routed by its code and
+// the patient's practice. The code maps to a service type through the ConceptMap
+// `onward-referral-routing` (data in terminology/, so a site changes its rules by publishing a
+// new version); the candidates are the active HealthcareServices of that type with an active,
+// addressed Endpoint. A service covers the patient's practice when one of its coverageArea
+// Locations contains (Location.partOf, any depth) a Location the practice manages (its site);
+// when the practice's sites are not known, any candidate covers it. The first covering service
+// by id is chosen, so the choice is repeatable.
+import type { ConceptMap, HealthcareService, Location, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes'
+import { parseSearch } from '../fhir/search/parse.js'
+import type { ResourceStore } from '../store/types.js'
+import { localId } from './local-id.js'
+import { destinationOf, type Destination } from './onward.js'
+
+export const ROUTING_MAP_URL = 'https://casehub.org/fhir/ConceptMap/onward-referral-routing'
+const REFERRAL_PROFILE = 'https://casehub.org/fhir/StructureDefinition/casehub-referral'
+const MAX_DEPTH = 8
+
+async function search<T extends Resource>(store: ResourceStore, type: string, query: Record<string, string>): Promise<T[]> {
+  const params = Object.fromEntries(Object.entries({ ...query, _count: '200' }).map(([k, v]) => [k, [v]]))
+  const page = await store.search(parseSearch([type], params, '').query)
+  return page.matches.map((m) => JSON.parse(m.version.json!) as T)
+}
+
+/** The service types the referral's codes map to, as system|code. */
+export async function serviceTypesFor(referral: ServiceRequest, store: ResourceStore): Promise<string[]> {
+  const maps = await search<ConceptMap>(store, 'ConceptMap', { url: ROUTING_MAP_URL })
+  // the newest version of the rules
+  const map = maps.sort((a, b) => (b.version ?? '').localeCompare(a.version ?? '', undefined, { numeric: true }))[0]
+  const out = new Set<string>()
+  for (const coding of referral.code?.coding ?? []) {
+    for (const group of map?.group ?? []) {
+      if (group.source !== coding.system) continue
+      for (const element of group.element ?? []) {
+        if (element.code !== coding.code) continue
+        for (const target of element.target ?? []) {
+          if (target.code && target.equivalence !== 'unmatched' && target.equivalence !== 'disjoint') out.add(`${group.target}|${target.code}`)
+        }
+      }
+    }
+  }
+  return [...out]
+}
+
+/** The Locations the patient's GP practices manage, with every area containing them. */
+async function practiceAreas(referral: ServiceRequest, store: ResourceStore): Promise<Set<string> | undefined> {
+  const patientId = localId('Patient', referral.subject?.reference)
+  const stored = patientId ? await store.read('Patient', patientId) : undefined
+  if (!stored?.json || stored.deleted) return undefined
+  const patient = JSON.parse(stored.json) as Patient
+  const areas = new Set<string>()
+  for (const gp of patient.generalPractitioner ?? []) {
+    const practice = localId('Organization', gp.reference)
+    if (!practice) continue
+    for (const site of await search<Location>(store, 'Location', { organization: `Organization/${practice}` })) {
+      let current: Location | undefined = site
+      for (let depth = 0; current?.id && depth < MAX_DEPTH && !areas.has(current.id); depth++) {
+        areas.add(current.id)
+        const parent = localId('Location', current.partOf?.reference)
+        const read = parent ? await store.read('Location', parent) : undefined
+        current = read?.json && !read.deleted ? (JSON.parse(read.json) as Location) : undefined
+      }
+    }
+  }
+  return areas.size ? areas : undefined
+}
+
+/** The destination the rules choose for a referral without a performer, if any. */
+export async function routeByRules(referral: ServiceRequest, store: ResourceStore): Promise<Destination | undefined> {
+  if (referral.status !== 'active' || referral.intent !== 'order' || referral.performer?.length) return undefined
+  // a referral into case management is triaged by intake, not passed on
+  if (referral.meta?.profile?.some((p) => p.split('|')[0] === REFERRAL_PROFILE)) return undefined
+  const types = await serviceTypesFor(referral, store)
+  if (!types.length) return undefined
+  const candidates = new Map<string, HealthcareService>()
+  for (const type of types) {
+    for (const service of await search<HealthcareService>(store, 'HealthcareService', { 'service-type': type, active: 'true' })) candidates.set(service.id!, service)
+  }
+  const areas = await practiceAreas(referral, store)
+  const covering = [...candidates.values()]
+    .filter((s) => !areas || (s.coverageArea ?? []).some((a) => areas.has(localId('Location', a.reference) ?? '')))
+    .sort((a, b) => a.id!.localeCompare(b.id!))
+  for (const service of covering) {
+    const destination = await destinationOf({ ...referral, performer: [{ reference: `HealthcareService/${service.id}` }] }, store)
+    if (destination) return destination
+  }
+  return undefined
+}
