@@ -66,6 +66,7 @@ export class LiveSubscriptions {
   private generation = 0
   private listener?: pg.Client
   private connecting?: Promise<void>
+  private refreshing?: Promise<void>
   private stopped = false
 
   constructor(
@@ -80,6 +81,7 @@ export class LiveSubscriptions {
   async stop(): Promise<void> {
     this.stopped = true
     await this.connecting
+    await this.refreshing
     const l = this.listener
     this.listener = undefined
     await l?.end().catch(() => undefined)
@@ -95,19 +97,35 @@ export class LiveSubscriptions {
     return !this.byType || !this.listener || this.byType.has(type)
   }
 
-  async forType(type: string): Promise<LiveSubscription[]> {
-    if (!this.listener) {
-      void this.listen()
-      return (await loadLive(this.db.store(systemContext('subscriptions')))).get(type) ?? []
-    }
-    for (let tries = 0; !this.byType && tries < 3; tries++) {
-      const generation = this.generation
-      const loaded = await loadLive(this.db.store(systemContext('subscriptions')))
-      // A change that came in while loading may be missing from what was read: read again.
-      if (generation === this.generation) this.byType = loaded
-      else if (tries === 2) return loaded.get(type) ?? []
-    }
-    return this.byType?.get(type) ?? []
+  /**
+   * The live Subscriptions for `type`, as seen by `store` (the write's own transaction) when
+   * nothing is cached. Waiting for a pool connection there, while holding a transaction that
+   * other writes wait on, could exhaust the pool; the cache is refreshed from the pool in the
+   * background instead, where only committed Subscriptions are seen.
+   */
+  async forType(type: string, store: ResourceStore): Promise<LiveSubscription[]> {
+    if (this.byType && this.listener) return this.byType.get(type) ?? []
+    if (this.listener) void this.refresh()
+    else void this.listen()
+    return (await loadLive(store)).get(type) ?? []
+  }
+
+  private refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        for (let tries = 0; !this.byType && tries < 3; tries++) {
+          const generation = this.generation
+          const loaded = await loadLive(this.db.store(systemContext('subscriptions')))
+          // A change that came in while loading may be missing from what was read: read again.
+          if (generation === this.generation) this.byType = loaded
+        }
+      } catch (err) {
+        this.log?.('warn', { err: (err as Error).message }, 'could not read the Subscriptions; reading them on every write for now')
+      } finally {
+        this.refreshing = undefined
+      }
+    })()
+    return this.refreshing
   }
 
   private listen(): Promise<void> {
@@ -178,5 +196,5 @@ export async function liveFor(type: string, store: ResourceStore): Promise<LiveS
   const cache = cacheFor(store)
   // No cache for this database (a process that did not start one): read them now, committed only.
   if (!cache) return (await loadLive(store)).get(type) ?? []
-  return cache.forType(type)
+  return cache.forType(type, store)
 }

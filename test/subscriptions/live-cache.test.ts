@@ -2,6 +2,7 @@
 // hook, and a Subscription written by another process is seen (LISTEN), not missed.
 import t from 'tap'
 import { LiveSubscriptions, concernsAny } from '../../src/subscriptions/active.js'
+import { systemContext } from '../../src/store/context.js'
 import { until } from '../routing/helpers.js'
 import { notificationRows, startSubscriptionHub, subscription } from './helpers.js'
 
@@ -9,7 +10,8 @@ const ENDPOINT = 'http://127.0.0.1:9/hooks'
 
 t.test('types no Subscription watches are not concerned; a new Subscription is seen at once', async (t) => {
   const hub = await startSubscriptionHub(t)
-  await hub.post({ resourceType: 'Patient', name: [{ family: 'First' }] } as any) // loads the cache
+  await hub.post({ resourceType: 'Patient', name: [{ family: 'First' }] } as any) // loads the cache (in the background)
+  await until(() => !concernsAny('Patient'), 5000, 'the cache loaded')
   t.equal(concernsAny('Patient'), false, 'no Subscriptions: Patient writes skip the hook')
   t.equal(concernsAny('Task'), false)
   await hub.post(subscription(ENDPOINT, 'Task?status=requested'))
@@ -26,12 +28,14 @@ t.test('a cache in another process hears of Subscription changes over LISTEN', a
   const other = new LiveSubscriptions(hub.server.db)
   await other.start()
   t.teardown(() => other.stop())
-  t.same(await other.forType('Task'), [])
+  const store = hub.server.db.store(systemContext('test'))
+  t.same(await other.forType('Task', store), [])
+  await until(() => !other.concerns('Task'), 5000, 'the cache loaded')
   t.equal(other.concerns('Task'), false)
   const sub = await hub.post(subscription(ENDPOINT, 'Task?status=requested'))
   await until(() => other.concerns('Task'), 5000, 'invalidated by NOTIFY')
-  t.match(await other.forType('Task'), [{ id: sub.id, type: 'Task', query: { status: ['requested'] } }])
+  t.match(await other.forType('Task', store), [{ id: sub.id, type: 'Task', query: { status: ['requested'] } }])
   await hub.put({ ...sub, status: 'off' })
-  await until(async () => (await other.forType('Task')).length === 0, 5000, 'off is seen too')
+  await until(async () => (await other.forType('Task', store)).length === 0, 5000, 'off is seen too')
   t.pass('an off Subscription is no longer live')
 })
