@@ -174,3 +174,13 @@ export async function trackingTask(hub: Hub, serviceRequestId: string) {
   const bundle = await hub.json(`Task?focus=ServiceRequest/${serviceRequestId}`)
   return bundle.entry?.[0]?.resource
 }
+
+/** Listens on a free loopback port, closed at teardown; the FHIR base URL served there. */
+export async function listenOnLoopback(t: Teardown, server: import('node:http').Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => {
+    server.closeAllConnections()
+    return new Promise<void>((r) => server.close(() => r()))
+  })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`
+}

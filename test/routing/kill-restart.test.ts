@@ -4,13 +4,12 @@
 // flight and started again on the same database. The receiver honours conditional creates, as a
 // FHIR server does, so a delivery repeated after the kill is recognised, not stored again.
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createServer } from 'node:http'
-import { join } from 'node:path'
 import type { Bundle } from '@medplum/fhirtypes'
-import { ROOT } from '../helpers/cli.js'
+import { startCasehubProcess } from '../helpers/cli.js'
 import { createTestDatabase } from '../helpers/test-server.js'
-import { until } from './helpers.js'
+import { until, listenOnLoopback } from './helpers.js'
 
 const N = 100
 
@@ -43,46 +42,19 @@ async function countingReceiver(t: Teardown) {
       }, 250)
     })
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  t.teardown(() => {
-    server.closeAllConnections()
-    return new Promise<void>((r) => server.close(() => r()))
-  })
-  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/fhir`
+  state.url = await listenOnLoopback(t, server)
   return state
 }
 
 async function startCasehub(t: Teardown, databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/casehub.js'), 'start'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: databaseUrl,
-      CASEHUB_WORKERS: '2',
-      CASEHUB_OUTBOX_POLL_MS: '100',
-      CASEHUB_DELIVERY_TIMEOUT_MS: '2000',
-      // a claim of the killed process is taken over after this
-      CASEHUB_OUTBOX_LOCK_TIMEOUT_MS: '3000',
-    },
+  return startCasehubProcess(t, {
+    DATABASE_URL: databaseUrl,
+    CASEHUB_WORKERS: '2',
+    CASEHUB_OUTBOX_POLL_MS: '100',
+    CASEHUB_DELIVERY_TIMEOUT_MS: '2000',
+    // a claim of the killed process is taken over after this
+    CASEHUB_OUTBOX_LOCK_TIMEOUT_MS: '3000',
   })
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  let out = ''
-  child.stderr!.on('data', (d) => (out += d))
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 90 s: ${out.slice(-2000)}`)), 90_000)
-    child.stdout!.on('data', (d) => {
-      out += d
-      const m = /"url":"(http:[^"]+)"/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m[1])
-      }
-    })
-  })
-  return { child, url }
 }
 
 const send = async (url: string, method: string, path: string, body: unknown) => {

@@ -3,7 +3,7 @@
 // transaction response gave, mirrors the status onto the tracking Task, and stops once final.
 import t from 'tap'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
-import { onwardReferral, outboxRows, seedDestination, startHub, trackingTask, until } from './helpers.js'
+import { onwardReferral, outboxRows, seedDestination, startHub, trackingTask, until, listenOnLoopback } from './helpers.js'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -39,12 +39,7 @@ async function taskReceiver(t: Teardown) {
       res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }))
     })
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  t.teardown(() => {
-    server.closeAllConnections()
-    return new Promise<void>((r) => server.close(() => r()))
-  })
-  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/fhir`
+  state.url = await listenOnLoopback(t, server)
   return state
 }
 

@@ -5,7 +5,7 @@ import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { ROOT } from '../helpers/cli.js'
-import { onwardReferral, outboxRows, seedDestination, startHub, startReceiver, trackingTask, until, type Hub } from './helpers.js'
+import { onwardReferral, outboxRows, seedDestination, startHub, startReceiver, trackingTask, until, type Hub, listenOnLoopback } from './helpers.js'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -109,11 +109,6 @@ async function startSlowProxy(t: Teardown, target: string, gate: Promise<void>) 
       res.end(await answer.text())
     })
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  t.teardown(() => {
-    server.closeAllConnections()
-    return new Promise<void>((r) => server.close(() => r()))
-  })
-  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/fhir`
+  state.url = await listenOnLoopback(t, server)
   return state
 }

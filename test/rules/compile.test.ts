@@ -43,7 +43,7 @@ t.test('FHIRHelpers has one function per conversion the FHIR model info names, a
 
 t.test('CaseHub libraries as FHIR Library resources with CQL and compiled ELM', async (t) => {
   const libraries = casehubLibraries()
-  t.same(libraries.map((l) => l.name), ['FHIRHelpers', 'CaseHubCommon', 'CaseHubEligibility', 'CaseHubTerminology'])
+  t.same(libraries.map((l) => l.name), ['FHIRHelpers', 'CaseHubCommon', 'CaseHubEligibility', 'CaseHubTerminology', 'RiskStratification'])
   const eligibility = libraries.find((l) => l.url === ELIGIBILITY_LIBRARY)!
   t.equal(eligibility.version, '0.1.0')
   t.same(eligibility.content?.map((c) => c.contentType), ['text/cql', 'application/elm+json'])

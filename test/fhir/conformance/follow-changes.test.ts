@@ -1,35 +1,10 @@
 // Two CaseHub processes over one database: a SearchParameter or a ValueSet written through one
 // takes effect in the other without a restart (DESIGN.md: stateless nodes side by side).
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { loadConfig } from '../../../src/config.js'
 import { startServer } from '../../../src/server.js'
 import { createTestDatabase } from '../../helpers/test-server.js'
-import { ROOT } from '../../helpers/cli.js'
-
-/** `casehub start` as a second process on the same database; resolves to its FHIR base URL. */
-async function startOtherProcess(t: { teardown(fn: () => unknown): void }, databaseUrl: string): Promise<string> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/casehub.js'), 'start'], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: databaseUrl },
-  })
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-  })
-  let out = ''
-  child.stderr.on('data', (d) => (out += d))
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 90 s: ${out}`)), 90_000)
-    child.stdout.on('data', (d) => {
-      out += d
-      const m = /"url":"(http:[^"]+)"/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m[1])
-      }
-    })
-  })
-}
+import { startCasehubProcess } from '../../helpers/cli.js'
 
 /** Polls `check` until it holds (the other process looks every 2 s), at most 20 s. */
 async function eventually(check: () => Promise<boolean>): Promise<boolean> {
@@ -46,7 +21,7 @@ t.test('conformance resources written through one process take effect in another
   const databaseUrl = await createTestDatabase(t)
   const here = await startServer(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl }), { worker: false })
   t.teardown(() => here.close())
-  const there = await startOtherProcess(t, databaseUrl)
+  const there = (await startCasehubProcess(t, { DATABASE_URL: databaseUrl })).url
 
   const nickname = {
     resourceType: 'SearchParameter',

@@ -39,7 +39,7 @@ t.test('terminology operations', async (t) => {
 
   t.test('instance-level $expand of a stored ValueSet, and of one written through the API', async (t) => {
     const own = await get(hub, 'ValueSet/risk-tiers/$expand')
-    t.same(own.body.expansion.contains.map((c: any) => c.code).sort(), ['mild', 'moderate', 'severe'])
+    t.same(own.body.expansion.contains.map((c: any) => c.code).sort(), ['below-threshold', 'mild', 'moderate', 'severe'])
     const created = await post(hub, 'ValueSet', {
       resourceType: 'ValueSet', url: 'https://example.org/fhir/ValueSet/not-eligible', status: 'active',
       compose: { include: [{ system: RR, filter: [{ property: 'concept', op: 'descendent-of', value: 'not-eligible' }] }] },

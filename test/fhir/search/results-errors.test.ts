@@ -286,9 +286,9 @@ const malformed: [string, string][] = [
 /** Parameters the server does not apply: a warning by default, 400 with handling=strict. */
 const unknown: [string, string][] = [
   ['Patient?nonsense=1', 'nonsense'],
-  ['Patient?_text=smith', '_text'],
-  ['Patient?_content=smith', '_content'],
   ['Patient?_filter=name%20eq%20smith', '_filter'],
+  ['Patient?_query=current', '_query'],
+  ['Patient?_list=$current-problems', '_list'],
   ['Patient?organization.nonsense=x', 'organization.nonsense'],
 ]
 
