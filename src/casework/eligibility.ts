@@ -3,7 +3,9 @@
 // else now. Used by $eligibility, and next by referral intake and $triage.
 import type { Patient, ServiceRequest } from '@medplum/fhirtypes'
 import { terminologyIndex } from '../fhir/conformance/terminology.js'
-import { createEvaluator, ELIGIBILITY_LIBRARY, eligibilityParameters, eligibilityResult, type EligibilityResult, type RuleEvaluator } from '../rules/index.js'
+import { casehubLibraryCache, createEvaluator, ELIGIBILITY_LIBRARY, eligibilityParameters, eligibilityResult, type EligibilityResult, type RuleEvaluator } from '../rules/index.js'
+import { codeRequirements, type CodeRequirements } from '../rules/code-requirements.js'
+import type { TerminologyIndex } from '../terminology/index.js'
 import type { ResourceStore } from '../store/types.js'
 import { fetchPatientRecord } from './patient-record.js'
 
@@ -20,13 +22,25 @@ export interface EligibilityRequest {
 }
 
 let evaluator: RuleEvaluator | undefined
+/** The codes the library's retrieves look for, per terminology and libraries (an update makes new ones). */
+let codes: { index: TerminologyIndex; key: string; requirements: CodeRequirements } | undefined
+
+function codesFor(rules: RuleEvaluator): CodeRequirements {
+  const index = terminologyIndex()
+  const key = `${index.generation}|${casehubLibraryCache().generation}`
+  if (codes?.index !== index || codes.key !== key) {
+    const { elms, valueSets } = rules.portable(ELIGIBILITY_LIBRARY)
+    codes = { index, key, requirements: codeRequirements(elms, valueSets) }
+  }
+  return codes.requirements
+}
 
 export async function assessEligibility(store: ResourceStore, req: EligibilityRequest): Promise<EligibilityResult> {
   // The server's live terminology, so a ValueSet updated through the API takes effect.
   evaluator ??= createEvaluator(terminologyIndex)
   const started = performance.now()
   const types = evaluator.dataRequirements(ELIGIBILITY_LIBRARY)
-  const bundle = await fetchPatientRecord(store, { patient: req.patient, referral: req.referral, types, baseUrl: req.baseUrl })
+  const bundle = await fetchPatientRecord(store, { patient: req.patient, referral: req.referral, types, baseUrl: req.baseUrl, codes: codesFor(evaluator) })
   const fetched = performance.now()
   req.timing?.('fetch', fetched - started, bundle.entry?.length)
   const parameters = eligibilityParameters({

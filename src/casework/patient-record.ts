@@ -1,6 +1,7 @@
 // One patient's data for the rules, fetched through the store: only the resource types the
-// library retrieves (its data requirements), each searched by `patient` (search.html), plus the
-// referral being assessed and the GP practice Organizations the Patient names.
+// library retrieves (its data requirements), each searched by `patient` (search.html) and, for a
+// type the rules only ever retrieve by code, by those codes too; plus the referral being
+// assessed and the GP practice Organizations the Patient names.
 import type { Bundle, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes'
 import { parseSearch } from '../fhir/search/parse.js'
 import type { ResourceStore } from '../store/types.js'
@@ -14,6 +15,8 @@ export interface RecordRequest {
   types: Iterable<string>
   referral?: ServiceRequest
   baseUrl: string
+  /** per type, the only codes (`system|code`) the rules look for; a type not named is fetched whole */
+  codes?: ReadonlyMap<string, ReadonlySet<string>>
 }
 
 export async function fetchPatientRecord(store: ResourceStore, req: RecordRequest): Promise<Bundle> {
@@ -24,14 +27,18 @@ export async function fetchPatientRecord(store: ResourceStore, req: RecordReques
     // Only the referral under assessment: the rules read "the referral", not the patient's others.
     else if (type === 'ServiceRequest') resources.push(...(req.referral ? [req.referral] : []))
     else if (type === 'Organization') work.push(gpOrganizations(store, req.patient))
-    else work.push(searchAll(store, type, req.patient.id!, req.baseUrl))
+    else work.push(searchAll(store, type, req.patient.id!, req.baseUrl, req.codes?.get(type)))
   }
   for (const found of await Promise.all(work)) resources.push(...found)
   return { resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) }
 }
 
-async function searchAll(store: ResourceStore, type: string, patientId: string, baseUrl: string): Promise<Resource[]> {
-  const { query } = parseSearch([type], { patient: [`Patient/${patientId}`], _count: [String(PAGE)] }, baseUrl)
+async function searchAll(store: ResourceStore, type: string, patientId: string, baseUrl: string, codes?: ReadonlySet<string>): Promise<Resource[]> {
+  // A token search matches system and code exactly, as the rules' retrieves do. A code that
+  // would need escaping in a search (search.html#escaping) makes the type fetched whole.
+  const plain = codes && [...codes].every((c) => /^[^,$\\|]*\|[^,$\\|]+$/.test(c))
+  const code: Record<string, string[]> = plain ? { code: [[...codes!].join(',')] } : {}
+  const { query } = parseSearch([type], { patient: [`Patient/${patientId}`], _count: [String(PAGE)], ...code }, baseUrl)
   const out: Resource[] = []
   for (;;) {
     const page = await store.search(query)
