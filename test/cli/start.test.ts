@@ -1,14 +1,13 @@
 // `casehub start` as an operator runs it: embedded PostgreSQL, JSON logs without patient data,
 // and a graceful stop on SIGTERM that also stops the embedded database.
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect } from 'node:net'
 import { loadConfig, ConfigError } from '../../src/config.js'
+import { startCasehubProcess } from '../helpers/cli.js'
 
-const ROOT = new URL('../../', import.meta.url).pathname
 
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -19,25 +18,7 @@ const portOpen = (port: number) =>
 
 t.test('starts on an embedded database, logs without patient data, stops cleanly on SIGTERM', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'casehub-start-'))
-  const child = spawn(process.execPath, [join(ROOT, 'bin/casehub.js'), 'start'], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', CASEHUB_DATA_DIR: dataDir, DATABASE_URL: '' },
-  })
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-  })
-  let out = ''
-  child.stderr.on('data', (d) => (out += d))
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 60s: ${out}`)), 60_000)
-    child.stdout.on('data', (d) => {
-      out += d
-      const m = /"url":"(http:[^"]+)"/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m[1])
-      }
-    })
-  })
+  const { child, url, out: output } = await startCasehubProcess(t, { CASEHUB_DATA_DIR: dataDir, DATABASE_URL: '' })
   const secretId = '9434765919'
   const created = await fetch(`${url}/Patient`, {
     method: 'POST',
@@ -54,6 +35,7 @@ t.test('starts on an embedded database, logs without patient data, stops cleanly
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
   t.equal(code, 0, 'exits 0 after SIGTERM')
 
+  const out = output()
   const lines = out.split('\n').filter((l) => l.startsWith('{'))
   t.ok(lines.length >= 4, 'logs are JSON lines')
   for (const l of lines) JSON.parse(l)
