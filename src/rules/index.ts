@@ -6,6 +6,7 @@ import { RuleEvaluator } from './evaluator.js'
 import { toFhirLibrary } from './fhir-library.js'
 import { LibraryCache } from './library-cache.js'
 import { casehubSources } from './library-source.js'
+import { precompiledElm } from './precompiled.js'
 
 export { CqlCompileError, type CqlIssue } from './compile-issues.js'
 export { compileCql, type IncludeResolver } from './translator.js'
@@ -23,19 +24,21 @@ export { elementsRead } from './elm.js'
 
 let shared: LibraryCache | undefined
 
-/** The process's library cache, holding CaseHub's own libraries (compiled on first use). */
+/** The process's library cache, holding CaseHub's own libraries (their shipped ELM, else compiled on first use). */
 export function casehubLibraryCache(): LibraryCache {
   if (!shared) {
     shared = new LibraryCache()
-    for (const source of casehubSources()) shared.add(source)
+    for (const source of casehubSources()) shared.add(source, precompiledElm(source))
   }
   return shared
 }
 
-/** CaseHub's libraries as FHIR Library resources with their compiled ELM (a few seconds, once). */
+/** CaseHub's libraries as FHIR Library resources, compiled afresh from rules/*.cql (a few seconds). */
 export function casehubLibraries(): Library[] {
-  const cache = casehubLibraryCache()
-  return casehubSources().map((s) => toFhirLibrary(s, cache.elm(s.url, s.version)))
+  const fresh = new LibraryCache()
+  const sources = casehubSources()
+  for (const source of sources) fresh.add(source)
+  return sources.map((s) => toFhirLibrary(s, fresh.elm(s.url, s.version)))
 }
 
 /** An evaluator over the shared cache; `terminology` is read on each use (it may change). */

@@ -5,7 +5,8 @@ import t from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Library, PlanDefinition } from '@medplum/fhirtypes'
-import { casehubLibraries, RULES_DIR } from '../../src/rules/index.js'
+import { casehubLibraries, casehubSources, RULES_DIR } from '../../src/rules/index.js'
+import { precompiledElm } from '../../src/rules/precompiled.js'
 
 const committed = (id: string) => JSON.parse(readFileSync(join(RULES_DIR, `Library-${id}.json`), 'utf8')) as Library
 
@@ -16,6 +17,14 @@ t.test('the committed Library files are what `npm run rules` generates from rule
   for (const library of generated) {
     t.same(committed(library.id!), JSON.parse(JSON.stringify(library)), `${library.id} is up to date (run npm run rules)`)
     t.same(library.content?.map((c) => c.contentType), ['text/cql', 'application/elm+json'])
+  }
+})
+
+t.test('the shipped ELM is used for CaseHub\'s own libraries, and only for the CQL it was compiled from', async (t) => {
+  for (const source of casehubSources()) {
+    const elm = precompiledElm(source)
+    t.equal(elm?.library.identifier.id, source.name, `${source.name}: its ELM is taken from Library-${source.name}.json`)
+    t.equal(precompiledElm({ ...source, cql: `${source.cql}\n// edited` }), undefined, `${source.name}: edited CQL is compiled, not given the old ELM`)
   }
 })
 
