@@ -4,7 +4,6 @@ import { initSearchParameters } from './fhir/search/parameters.js'
 import { initValidation, isResourceType } from './fhir/validation/index.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { VERSION } from './version.js'
-import { closeOnSignals, startServer } from './server.js'
 import { openDatabase } from './store/database.js'
 import { migrate } from './store/migrate.js'
 import { systemContext } from './store/context.js'
@@ -30,6 +29,8 @@ program
   .command('start')
   .description('start the FHIR server (embedded PostgreSQL unless DATABASE_URL is set)')
   .action(async () => {
+    // The server (and the rules engine behind it) loads only for `start`: other commands start faster.
+    const { closeOnSignals, startServer } = await import('./server.js')
     const server = await startServer(config())
     closeOnSignals(server)
   })
