@@ -19,6 +19,7 @@ import { registerStratifyOperation } from './casework/operations/stratify.js'
 import { libraryUpload } from './casework/library-upload.js'
 import { referralIntake } from './casework/intake.js'
 import { onwardReferralHook, registerOutboxStatusOperation } from './casework/onward.js'
+import { carePlanActivities } from './casework/careplan-activities.js'
 import { registerRetryDeliveryOperation } from './casework/operations/retry-delivery.js'
 import { registerOutboxRetryOperation } from './casework/operations/outbox-retry.js'
 import { assertEndpointAuth } from './routing/endpoint-auth.js'
@@ -62,6 +63,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   onWrite('Library', libraryUpload)
   onWrite('ServiceRequest', referralIntake(parseServiceHours(config.serviceHours, config.bankHolidays)))
   onWrite('ServiceRequest', onwardReferralHook(config.outbox.maxAttempts))
+  onWrite('CarePlan', carePlanActivities)
   onWrite('EpisodeOfCare', dischargeSummary)
   registerDeliveryKind(DISCHARGE_KIND, dischargeDelivery)
   registerOutboxStatusOperation()

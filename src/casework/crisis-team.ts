@@ -1,23 +1,30 @@
 // Which HealthcareService is the Community Crisis Response Team (seed 000: "Acutely unwell
 // patients … contact the Community Crisis Response Team"): an active HealthcareService held here
 // whose type is service-type#crisis-response. Triage's crisis referral names it as performer, so
-// the onward routing delivers it (issue 6: "created … by triage's crisis re-route"). With several,
-// the first by id is taken; choosing by the patient's practice or neighbourhood
-// (HealthcareService.coverageArea) is routing-rules work not done yet.
+// the onward routing delivers it (issue 6: "created … by triage's crisis re-route"). The team is
+// chosen as routing rules choose any onward service (routing-rules.ts coveringDestination): the
+// first by id that covers the patient's practice and has an active, addressed Endpoint. When
+// none does, the first active crisis-response service by id is named all the same, so the
+// crisis referral still says who should see the patient.
 import type { HealthcareService, Reference } from '@medplum/fhirtypes'
 import { parseSearch } from '../fhir/search/parse.js'
 import type { ResourceStore } from '../store/types.js'
+import { coveringDestination } from './routing-rules.js'
 
 export const SERVICE_TYPE = 'https://casehub.org/fhir/CodeSystem/service-type'
+const CRISIS = `${SERVICE_TYPE}|crisis-response`
 
-export async function crisisTeam(store: ResourceStore, baseUrl: string): Promise<Reference<HealthcareService> | undefined> {
-  const { query } = parseSearch(
-    ['HealthcareService'],
-    { 'service-type': [`${SERVICE_TYPE}|crisis-response`], active: ['true'], _sort: ['_id'], _count: ['1'] },
-    baseUrl,
-  )
+const refTo = (id: string, service: HealthcareService): Reference<HealthcareService> => ({
+  reference: `HealthcareService/${id}`,
+  ...(service.name ? { display: service.name } : {}),
+})
+
+/** The crisis team for the patient `subject` (a Reference to a Patient), if any is held. */
+export async function crisisTeam(store: ResourceStore, baseUrl: string, subject?: Reference): Promise<Reference<HealthcareService> | undefined> {
+  const covering = await coveringDestination([CRISIS], subject, store)
+  if (covering) return refTo(covering.service.id, covering.service)
+  const { query } = parseSearch(['HealthcareService'], { 'service-type': [CRISIS], active: ['true'], _sort: ['_id'], _count: ['1'] }, baseUrl)
   const [match] = (await store.search(query)).matches
   if (!match?.version.json) return undefined
-  const service = JSON.parse(match.version.json) as HealthcareService
-  return { reference: `HealthcareService/${match.version.id}`, ...(service.name ? { display: service.name } : {}) }
+  return refTo(match.version.id, JSON.parse(match.version.json) as HealthcareService)
 }

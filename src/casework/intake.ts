@@ -6,7 +6,8 @@
 //      included) and stores a GuidanceResponse whose contained Parameters are the result;
 //   3. moves the Task to accepted, rejected (coded statusReason) or on-hold (data required), with
 //      the GuidanceResponse in Task.output; an acutely unwell patient's referral is redirected to
-//      the Community Crisis Response Team by a new ServiceRequest.
+//      the Community Crisis Response Team by a new ServiceRequest, one per referral: triage run
+//      again finds the one made before (basedOn the referral, not revoked or entered in error).
 import type { GuidanceResponse, HealthcareService, Organization, Parameters, Reference, Resource, ServiceRequest, Task } from '@medplum/fhirtypes'
 import { randomUUID } from 'node:crypto'
 import type { InteractionContext } from '../fhir/types.js'
@@ -16,6 +17,7 @@ import type { EligibilityResult } from '../rules/eligibility.js'
 import { isOpen, OUT_OF_HOURS_ADVICE, type ServiceHours } from './service-hours.js'
 import { localId } from './local-id.js'
 import { crisisTeam } from './crisis-team.js'
+import { parseSearch } from '../fhir/search/parse.js'
 
 export const REFERRAL_PROFILE = 'https://casehub.org/fhir/StructureDefinition/casehub-referral'
 const ELIGIBILITY_LIBRARY = 'https://casehub.org/fhir/Library/CaseHubEligibility'
@@ -96,10 +98,22 @@ export async function triage(task: Task, referral: ServiceRequest, ctx: Interact
     ...decision(result),
     output: [...(task.output ?? []), { type: { text: 'Eligibility assessment' }, valueReference: { reference: `GuidanceResponse/${guidanceId}` } }],
   }
-  if (result?.route === 'crisis-response') await createVersion(ctx, store, crisisReferral(referral, await crisisTeam(store, ctx.baseUrl)))
+  if (result?.route === 'crisis-response' && !(await hasCrisisReferral(referral, ctx))) {
+    await createVersion(ctx, store, crisisReferral(referral, await crisisTeam(store, ctx.baseUrl, referral.subject)))
+  }
   const current = await store.readForUpdate('Task', task.id!)
   await nextVersion(ctx, store, current!, decided, 'PUT')
   return decided
+}
+
+/** Whether a crisis referral basedOn `referral` stands already (not revoked or entered in error). */
+async function hasCrisisReferral(referral: ServiceRequest, ctx: InteractionContext): Promise<boolean> {
+  const based = `ServiceRequest/${referral.id}`
+  // Serialises triages of one referral (until commit), so two at once cannot both find none.
+  await ctx.store.guardConditional('ServiceRequest', `crisis-referral:${based}`)
+  const { query } = parseSearch(['ServiceRequest'], { 'based-on': [based], 'performer-type': [`${SERVICE_TYPE}|crisis-response`], _count: ['100'] }, ctx.baseUrl)
+  const page = await ctx.store.search(query)
+  return page.matches.some((m) => !['revoked', 'entered-in-error'].includes((JSON.parse(m.version.json!) as ServiceRequest).status))
 }
 
 /** The rules' answer, or undefined when the patient cannot be found (data required). */

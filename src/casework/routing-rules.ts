@@ -5,8 +5,9 @@
 // addressed Endpoint. A service covers the patient's practice when one of its coverageArea
 // Locations contains (Location.partOf, any depth) a Location the practice manages (its site);
 // when the practice's sites are not known, any candidate covers it. The first covering service
-// by id is chosen, so the choice is repeatable.
-import type { ConceptMap, HealthcareService, Location, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes'
+// by id is chosen, so the choice is repeatable. Triage's crisis re-route chooses its service the
+// same way (coveringDestination, crisis-team.ts).
+import type { ConceptMap, HealthcareService, Location, Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes'
 import { parseSearch } from '../fhir/search/parse.js'
 import type { ResourceStore } from '../store/types.js'
 import { localId } from './local-id.js'
@@ -43,8 +44,8 @@ export async function serviceTypesFor(referral: ServiceRequest, store: ResourceS
 }
 
 /** The Locations the patient's GP practices manage, with every area containing them. */
-async function practiceAreas(referral: ServiceRequest, store: ResourceStore): Promise<Set<string> | undefined> {
-  const patientId = localId('Patient', referral.subject?.reference)
+async function practiceAreas(subject: Reference | undefined, store: ResourceStore): Promise<Set<string> | undefined> {
+  const patientId = localId('Patient', subject?.reference)
   const stored = patientId ? await store.read('Patient', patientId) : undefined
   if (!stored?.json || stored.deleted) return undefined
   const patient = JSON.parse(stored.json) as Patient
@@ -70,18 +71,24 @@ export async function routeByRules(referral: ServiceRequest, store: ResourceStor
   if (referral.status !== 'active' || referral.intent !== 'order' || referral.performer?.length) return undefined
   // a referral into case management is triaged by intake, not passed on
   if (referral.meta?.profile?.some((p) => p.split('|')[0] === REFERRAL_PROFILE)) return undefined
-  const types = await serviceTypesFor(referral, store)
+  return coveringDestination(await serviceTypesFor(referral, store), referral.subject, store)
+}
+
+/** The first active service by id of one of `types` (system|code) that covers the practice of
+ *  the patient `subject` and has an active, addressed Endpoint. */
+export async function coveringDestination(types: string[], subject: Reference | undefined, store: ResourceStore): Promise<Destination | undefined> {
   if (!types.length) return undefined
   const candidates = new Map<string, HealthcareService>()
   for (const type of types) {
     for (const service of await search<HealthcareService>(store, 'HealthcareService', { 'service-type': type, active: 'true' })) candidates.set(service.id!, service)
   }
-  const areas = await practiceAreas(referral, store)
+  const areas = await practiceAreas(subject, store)
   const covering = [...candidates.values()]
     .filter((s) => !areas || (s.coverageArea ?? []).some((a) => areas.has(localId('Location', a.reference) ?? '')))
     .sort((a, b) => a.id!.localeCompare(b.id!))
   for (const service of covering) {
-    const destination = await destinationOf({ ...referral, performer: [{ reference: `HealthcareService/${service.id}` }] }, store)
+    const probe: ServiceRequest = { resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: subject as ServiceRequest['subject'], performer: [{ reference: `HealthcareService/${service.id}` }] }
+    const destination = await destinationOf(probe, store)
     if (destination) return destination
   }
   return undefined
