@@ -92,6 +92,8 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
       return `(${c.conditions.map((inner) => conditionSql(inner, typeSql, idSql, p, row)).join(' OR ')})`
     case 'and':
       return `(${c.conditions.map((inner) => conditionSql(inner, typeSql, idSql, p, row)).join(' AND ')})`
+    case 'not':
+      return `NOT (${conditionSql(c.condition, typeSql, idSql, p, row)})`
     case 'tokenIn':
       throw new Error('token :in conditions are expanded before they reach the store')
     case 'composite':
@@ -106,7 +108,7 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
   }
 }
 
-type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'text' | 'near' | 'or' | 'and' | 'tokenIn' | 'composite' }>
+type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'text' | 'near' | 'or' | 'and' | 'not' | 'tokenIn' | 'composite' }>
 
 /** Component rows of one element (same tuple) that each meet their component's condition. */
 function compositeSql(components: Condition[], typeSql: string, idSql: string, p: SqlParams): string {
@@ -133,6 +135,8 @@ function valueMatch(c: ValueCondition, p: SqlParams): { table: IndexTable; match
       const ors = c.values.map((v) => {
         if (c.mode === 'exact') return `x.exact = ${p.add(v)}`
         if (c.mode === 'contains') return `x.value LIKE ${p.add('%' + likeEscape(v) + '%')}`
+        if (c.mode === 'equal') return `x.value = ${p.add(v)}`
+        if (c.mode === 'end') return `x.value LIKE ${p.add('%' + likeEscape(v))}`
         // starts-with as a range in the index's own (byte-wise) order: unlike LIKE, a prepared,
         // generic plan can still use the index for it
         const next = prefixSuccessor(v)

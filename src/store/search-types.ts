@@ -30,7 +30,8 @@ export type IndexTable = 'string' | 'token' | 'date' | 'number' | 'quantity' | '
 export type Condition =
   | { kind: 'id'; ids: string[] }
   | { kind: 'lastUpdated'; values: RangeValue[] }
-  | { kind: 'string'; param: string; mode: 'start' | 'exact' | 'contains'; values: string[] }
+  /** start, contains, equal and end compare folded text (search.html#string); exact the text as written */
+  | { kind: 'string'; param: string; mode: 'start' | 'exact' | 'contains' | 'equal' | 'end'; values: string[] }
   | { kind: 'token'; param: string; values: TokenMatch[]; not?: boolean }
   | { kind: 'tokenText'; param: string; values: string[] }
   | { kind: 'date'; param: string; values: RangeValue[] }
@@ -49,6 +50,8 @@ export type Condition =
   | { kind: 'near'; points: { latitude: number; longitude: number; km: number }[] }
   | { kind: 'or'; conditions: Condition[] }
   | { kind: 'and'; conditions: Condition[] }
+  /** _filter not(…) (search_filter.html): the resources that do not meet the condition */
+  | { kind: 'not'; condition: Condition }
   /** composite: OR over values, each an AND of component conditions met by one element */
   | { kind: 'composite'; values: Condition[][] }
   /** token :in / :not-in a ValueSet, or :below / :above a code (`hierarchy`); the FHIR layer

@@ -83,7 +83,7 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
 }
 
 /** The parameters searches on `type` evaluate: indexed ones plus _id and _lastUpdated. */
-/** Searches every type supports without index rows (search.html#text, search.html#list). */
+/** Searches every type supports without index rows (search.html#text, search.html#list, search_filter.html). */
 const UNINDEXED_PARAMS: CapabilityStatementRestResourceSearchParam[] = [
   {
     name: '_text',
@@ -98,6 +98,11 @@ const UNINDEXED_PARAMS: CapabilityStatementRestResourceSearchParam[] = [
     documentation: 'Words anywhere in the resource (PostgreSQL full text, web-search syntax; not accent-folded)',
   },
   { name: '_list', type: 'special', documentation: 'Resources that a List holds as entry.item (functional lists are not supported)' },
+  {
+    name: '_filter',
+    type: 'special',
+    documentation: 'search_filter.html expressions: and, or, not(…), parentheses, chains; eq ne co sw ew on strings, eq ne on tokens, date/number/quantity prefixes and po, re on references, pr on all (not: in ni ss sb, name[filter])',
+  },
 ]
 
 function supportedParams(type: string) {

@@ -1,13 +1,15 @@
 // Search parameters of a request → the store's conditions (search.html). Handles modifiers,
-// chains (subject:Patient.name=x), reverse chains (_has:Observation:patient:code=x), _sort,
+// chains (subject:Patient.name=x), reverse chains (_has:Observation:patient:code=x), _filter, _sort,
 // _include/_revinclude, _total and the paging cursor. Unknown parameters are collected, not
 // thrown: the caller warns about them or, under Prefer: handling=strict, refuses the search.
 import { getSearchParameterDetails } from '@medplum/core'
 import { badRequest } from '../../errors.js'
-import type { Condition, Cursor, IndexTable, SearchQuery, SortKey } from '../../store/search-types.js'
+import type { Condition, Cursor, SearchQuery, SortKey } from '../../store/search-types.js'
 import { pageParams } from '../paging.js'
 import { isResourceType } from '../validation/index.js'
 import { ID_PATTERN } from '../validation/preflight.js'
+import { filterCondition } from './filter-criteria.js'
+import { missingCondition, TABLE_OF } from './missing.js'
 import { foldText } from './normalize.js'
 import { nearCondition } from './near.js'
 import { searchParam, type SearchParam } from './parameters.js'
@@ -78,6 +80,10 @@ function parseKey(type: string, key: string, value: string, baseUrl: string): Co
   const code = colon < 0 ? key : key.slice(0, colon)
   const modifier = colon < 0 ? undefined : key.slice(colon + 1)
   if (code === '_text' || code === '_content' || code === '_list') return resourceCondition(code, modifier, value, key)
+  if (code === '_filter') {
+    if (modifier) throw badRequest(`Unsupported modifier :${modifier} on _filter`, key)
+    return filterCondition(type, value, baseUrl)
+  }
   const param = searchParam(type, code)
   if (!param) throw new Unknown(`${type} has no search parameter "${code}"`)
   return valueCondition(param, modifier, value, baseUrl, key)
@@ -128,10 +134,6 @@ function parseHas(type: string, key: string, value: string, baseUrl: string): Co
   return { kind: 'has', sourceType, param: refCode, condition: parseKey(sourceType, rest, value, baseUrl) }
 }
 
-const TABLE_OF: Partial<Record<SearchParam['type'], IndexTable>> = {
-  string: 'string', token: 'token', date: 'date', number: 'number', quantity: 'quantity', reference: 'reference', uri: 'uri',
-}
-
 const MODIFIERS: Record<string, Set<string>> = {
   string: new Set(['exact', 'contains', 'missing']),
   token: new Set(['not', 'text', 'of-type', 'in', 'not-in', 'below', 'above', 'missing']),
@@ -166,12 +168,7 @@ function valueCondition(param: SearchParam, modifier: string | undefined, raw: s
   }
   if (modifier === 'missing') {
     if (raw !== 'true' && raw !== 'false') throw badRequest(`${key} must be true or false`, key)
-    const missing = raw === 'true'
-    const rows: Condition = { kind: 'missing', table, param: code, missing }
-    if (param.type !== 'reference') return rows
-    // A reference holding only an identifier is indexed as a token (for :identifier); it is a value too.
-    const identifier: Condition = { kind: 'missing', table: 'token', param: `${code}:identifier`, missing }
-    return { kind: missing ? 'and' : 'or', conditions: [rows, identifier] }
+    return missingCondition(param, raw === 'true')!
   }
   switch (param.type) {
     case 'string': {
