@@ -1,10 +1,15 @@
 // A Library with CQL content (text/cql) written through the API is compiled before it is stored:
 // CQL that does not compile is refused with 422, each error with its line and column, and
-// nothing is stored. Once committed, its ELM joins the process's library cache by url|version,
-// so rules can use the new version without a restart (issue: "rules as data").
+// nothing is stored. Once committed, its ELM joins the process's library cache by url|version.
+// Which stored version the rules run is chosen on every use (library-selection.ts), from the
+// search index: so a new active version, a retired one or a new intake PlanDefinition takes
+// effect at once, in every process, and after a restart.
 import type { Library, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes'
 import { invalidResource, unprocessable } from '../errors.js'
 import type { WriteHook } from '../fhir/write-hooks.js'
+import type { ResourceStore } from '../store/types.js'
+import type { ElmLibrary, LibraryVersion, PlanVersion } from '../rules/index.js'
+import { sqlOf } from './stratification/sql.js'
 
 const CQL = 'text/cql'
 
@@ -12,8 +17,17 @@ function cqlContent(library: Library): number {
   return (library.content ?? []).findIndex((c) => c.contentType?.split(';')[0].trim() === CQL)
 }
 
+const originOf = (library: Library) => `Library/${library.id}/_history/${library.meta?.versionId ?? ''}`
+
 // The translator is heavy (hundreds of MB, seconds to start), so it loads with the first Library.
-const rules = () => import('../rules/index.js')
+// (The promise is kept: each import() goes through the module loader's hooks again.)
+let loading: Promise<typeof import('../rules/index.js')> | undefined
+const rules = () => (loading ??= import('../rules/index.js'))
+
+/** ELM compiled by `check`, by CQL text, for `committed` to cache instead of compiling again
+ *  (seconds); a few entries, since a write that rolls back leaves its entry behind. */
+const checked = new Map<string, ElmLibrary>()
+const CHECKED_KEPT = 8
 
 export const libraryUpload: WriteHook = {
   name: 'library-upload',
@@ -30,7 +44,9 @@ export const libraryUpload: WriteHook = {
     }
     const cache = casehubLibraryCache()
     try {
-      compileCql(source.cql, (name, version) => cache.byName(name, version)?.cql)
+      const { elm } = compileCql(source.cql, (name, version) => cache.byName(name, version)?.cql)
+      checked.set(source.cql, elm)
+      if (checked.size > CHECKED_KEPT) checked.delete(checked.keys().next().value!)
     } catch (err) {
       if (!(err instanceof CqlCompileError)) throw err
       const issues: OperationOutcomeIssue[] = err.issues
@@ -49,7 +65,70 @@ export const libraryUpload: WriteHook = {
     if (cqlContent(library) < 0) return
     void rules().then(({ casehubLibraryCache, fromFhirLibrary }) => {
       const { source, elm } = fromFhirLibrary(library)
-      casehubLibraryCache().add(source, elm)
+      const compiled = elm ?? checked.get(source.cql)
+      checked.delete(source.cql)
+      casehubLibraryCache().add(source, compiled, originOf(library))
     })
   },
+}
+
+/**
+ * The stored Libraries at `$1` with CQL, and the PlanDefinitions at `$2`, read from the search
+ * index (url, version, status, content-type): Library bodies carry their ELM and are hundreds
+ * of kB, so only the PlanDefinitions' (small) bodies are read, for their `library` canonicals.
+ */
+const VERSIONS = `
+  SELECT r.resource_type AS type, r.id, r.version_id::text AS "versionId",
+         (SELECT t.code FROM search_token t WHERE t.resource_type = r.resource_type AND t.id = r.id AND t.param = 'version' LIMIT 1) AS version,
+         (SELECT t.code FROM search_token t WHERE t.resource_type = r.resource_type AND t.id = r.id AND t.param = 'status' LIMIT 1) AS status,
+         CASE WHEN r.resource_type = 'PlanDefinition' THEN r.content -> 'library' END AS library
+    FROM search_uri u
+    JOIN resource r ON r.resource_type = u.resource_type AND r.id = u.id AND NOT r.deleted
+   WHERE u.param = 'url'
+     AND ((u.resource_type = 'PlanDefinition' AND u.value = $2)
+       OR (u.resource_type = 'Library' AND u.value = $1
+           AND EXISTS (SELECT 1 FROM search_token t WHERE t.resource_type = r.resource_type AND t.id = r.id AND t.param = 'content-type' AND t.code LIKE '${CQL}%')))`
+
+interface VersionRow {
+  type: 'Library' | 'PlanDefinition'
+  id: string
+  versionId: string
+  version: string | null
+  status: string | null
+  library: string[] | null
+}
+
+/**
+ * The canonical (`url|version`) of the library version the rules run now, named by the
+ * PlanDefinition at `planUrl` when given; its source is in the process's cache on return
+ * (read from the store when this process has not seen it, or has seen an older body). Without
+ * any active stored version, the version CaseHub ships in rules/.
+ */
+export async function selectedLibrary(store: ResourceStore, url: string, planUrl?: string): Promise<string> {
+  const { casehubLibraryCache, casehubVersion, fromFhirLibrary, selectLibrary } = await rules()
+  // A named (prepared) statement: it runs for every evaluation, and planning it was most of its cost.
+  const { rows } = await sqlOf(store).query<VersionRow>({ name: 'casehub-library-versions', text: VERSIONS, values: [url, planUrl ?? null] })
+  const libraries: LibraryVersion[] = rows
+    .filter((r) => r.type === 'Library')
+    .map((r) => ({ id: r.id, versionId: r.versionId, version: r.version ?? '', status: r.status ?? '' }))
+  const plans: PlanVersion[] = rows
+    .filter((r) => r.type === 'PlanDefinition')
+    .map((r) => ({ version: r.version ?? '', status: r.status ?? '', library: Array.isArray(r.library) ? r.library : [] }))
+  const chosen = selectLibrary(url, libraries, plans)
+  if (!chosen) {
+    const shipped = casehubVersion(url)
+    if (!shipped) throw new Error(`No active version of the CQL library ${url} is stored`)
+    return `${url}|${shipped}`
+  }
+  const cache = casehubLibraryCache()
+  const origin = `Library/${chosen.held.id}/_history/${chosen.held.versionId}`
+  const seen = cache.origin(url, chosen.version)
+  if (!cache.source(url, chosen.version) || (seen !== undefined && seen !== origin)) {
+    const stored = await store.read('Library', chosen.held.id)
+    if (!stored?.json || stored.deleted) throw new Error(`Library/${chosen.held.id} is no longer stored`)
+    const library = JSON.parse(stored.json) as Library
+    const { source, elm } = fromFhirLibrary(library)
+    cache.add(source, elm, originOf(library))
+  }
+  return `${url}|${chosen.version}`
 }

@@ -5,7 +5,8 @@ import type { Config } from '../config.js'
 import { installConformance, registerStoredCanonicals } from '../fhir/conformance/install.js'
 import { loadStoredSearchParameters } from '../fhir/search/custom-parameters.js'
 import { DEFAULT_TAKEOVER_MS, startRun, workRun } from '../casework/stratification/runner.js'
-import { practicesFor, runParameters } from '../casework/stratification/service.js'
+import { practicesFor, runParameters, thresholdsFor } from '../casework/stratification/service.js'
+import { THRESHOLD_TIERS, type RiskThresholds } from '../rules/risk-stratification.js'
 import { sqlOf } from '../casework/stratification/sql.js'
 import { systemContext } from '../store/context.js'
 import type { Database } from '../store/database.js'
@@ -15,11 +16,27 @@ const TIERS = ['mild', 'moderate', 'severe']
 /** CaseHub's own profiles, terminology and Libraries, as `casehub start` installs them. */
 const CONFORMANCE_DIRS = ['../../profiles/', '../../terminology/', '../../rules/'].map((d) => fileURLToPath(new URL(d, import.meta.url)))
 
-export async function stratify(db: Database, cfg: Config, opts: { date?: string; proposalTier?: string }): Promise<string> {
+export interface StratifyOptions {
+  date?: string
+  proposalTier?: string
+  /** --mild-threshold, --moderate-threshold, --severe-threshold */
+  mildThreshold?: string
+  moderateThreshold?: string
+  severeThreshold?: string
+}
+
+export async function stratify(db: Database, cfg: Config, opts: StratifyOptions): Promise<string> {
   // Checked before anything is written: a bad option must not leave a run behind.
   const at = opts.date ? new Date(opts.date) : new Date()
   if (Number.isNaN(at.getTime())) throw new Error('--date must be a date or dateTime, e.g. 2025-12-01 or 2025-12-01T09:00:00Z')
   if (opts.proposalTier !== undefined && !TIERS.includes(opts.proposalTier)) throw new Error('--proposal-tier must be mild, moderate or severe')
+  const given: RiskThresholds = {}
+  for (const tier of THRESHOLD_TIERS) {
+    const text = opts[`${tier}Threshold`]
+    if (text === undefined) continue
+    if (!/^\d+$/.test(text)) throw new Error(`--${tier}-threshold must be a whole number of points, 0 or more`)
+    given[tier] = Number(text)
+  }
   const store = db.store(systemContext(`stratify-${Date.now()}`))
   const baseUrl = cfg.baseUrl ?? `http://${cfg.host}:${cfg.port}/fhir`
   // A database that was only migrated and loaded (`casehub load`) lacks the ValueSets and the
@@ -27,9 +44,11 @@ export async function stratify(db: Database, cfg: Config, opts: { date?: string;
   await installConformance({ store, baseUrl, referencePolicy: 'lenient' }, CONFORMANCE_DIRS)
   await loadStoredSearchParameters(store)
   await registerStoredCanonicals(store)
+  const { thresholds, outOfOrder } = await thresholdsFor(store, given)
+  if (outOfOrder) throw new Error(`--${outOfOrder}-threshold is out of order: the thresholds must ascend, mild < moderate < severe (the library's defaults stand in for those not given: ${JSON.stringify(thresholds)})`)
   const runStore = { store, sql: sqlOf(store) }
   const { run, created } = await startRun(runStore, at, cfg.stratify.cycleMonths, {
-    practiceOdsCodes: practicesFor(cfg.stratify), proposalTier: opts.proposalTier ?? cfg.stratify.proposalTier, thresholds: {},
+    practiceOdsCodes: await practicesFor(store, cfg.stratify), proposalTier: opts.proposalTier ?? cfg.stratify.proposalTier, thresholds,
   })
   process.stderr.write(`${created ? 'starting' : 'resuming'} the stratification of the cycle from ${run.cycle}\n`)
   let progress: Progress | undefined
@@ -54,6 +73,8 @@ export async function stratify(db: Database, cfg: Config, opts: { date?: string;
       `it can be resumed here once that process has been silent for ${DEFAULT_TAKEOVER_MS / 1000} s`)
   }
   if (!done || done.status !== 'completed') throw new Error(`the run ended ${done?.status ?? 'unknown'}${done?.error ? `: ${done.error}` : ''}`)
-  const out = runParameters(done).parameter!.map((p) => p.part ? `${p.part[0].valueCode}: ${p.part[1].valueInteger}` : `${p.name}: ${p.valueInteger ?? p.valueCode ?? p.valueDate ?? p.valueDateTime}`)
+  const out = runParameters(done).parameter!.map((p) => p.part
+    ? `${p.part[0].valueCode}${p.name === 'threshold' ? ' threshold' : ''}: ${p.part[1].valueInteger}`
+    : `${p.name}: ${p.valueInteger ?? p.valueCode ?? p.valueDate ?? p.valueDateTime}`)
   return out.join('\n') + '\n'
 }

@@ -5,6 +5,8 @@ import { CASEHUB_LIBRARY_BASE } from './library-source.js'
 import type { CqlResults } from './evaluator.js'
 
 export const ELIGIBILITY_LIBRARY = `${CASEHUB_LIBRARY_BASE}CaseHubEligibility`
+/** The referral intake, whose `library` canonical says which eligibility version decides. */
+export const INTAKE_PLAN_DEFINITION = 'https://casehub.org/fhir/PlanDefinition/casehub-intake'
 
 export const ROUTES = ['case-management', 'crisis-response', 'data-required', 'not-eligible'] as const
 export type Route = (typeof ROUTES)[number]
@@ -20,6 +22,8 @@ export interface EligibilityResult {
   eligible: boolean
   route: Route
   criteria: Criterion[]
+  /** the library version that decided, as a canonical `url|version` */
+  library?: string
 }
 
 export interface EligibilityInput {

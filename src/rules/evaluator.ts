@@ -8,7 +8,7 @@ import cqlfhir from 'cql-exec-fhir'
 import type { TerminologyIndex } from '../terminology/index.js'
 import { codeServiceFor, codeServiceJson, type CodeServiceJson } from './code-service.js'
 import { retrievedTypes, valueSetsOf, type ElmLibrary } from './elm.js'
-import type { LibraryCache } from './library-cache.js'
+import { splitCanonical, type LibraryCache } from './library-cache.js'
 import { pruneFhirHelpers } from './prune-helpers.js'
 
 interface Prepared {
@@ -30,28 +30,31 @@ export class RuleEvaluator {
     private readonly terminology: () => TerminologyIndex,
   ) {}
 
+  // Libraries are named by canonical: `url|version` for that version, `url` for the newest held.
+
   /**
    * What another thread needs to evaluate the library: its ELM and its includes' (FHIRHelpers
    * pruned, main library first) and the codes of the value sets they use. Plain data.
    */
-  portable(url: string, version?: string): { elms: ElmLibrary[]; valueSets: CodeServiceJson } {
+  portable(canonical: string): { elms: ElmLibrary[]; valueSets: CodeServiceJson } {
+    const { url, version } = splitCanonical(canonical)
     const source = this.libraries.source(url, version)
-    if (!source) throw new Error(`No CQL library ${url}${version ? `|${version}` : ''}`)
+    if (!source) throw new Error(`No CQL library ${canonical}`)
     const elms = pruneFhirHelpers(this.libraries.closure(source.url, source.version))
     return { elms, valueSets: codeServiceJson(this.terminology(), elms.flatMap(valueSetsOf)) }
   }
 
   /** Resource types the library (with its includes) retrieves: what to fetch for a patient. */
-  dataRequirements(url: string, version?: string): Set<string> {
-    return this.prepare(url, version).retrieves
+  dataRequirements(canonical: string): Set<string> {
+    return this.prepare(canonical).retrieves
   }
 
   /**
    * Evaluates every define of the library for the single patient in `bundle`. Parameters are
    * passed by name to the library and its includes; `executionDateTime` fixes Now()/Today().
    */
-  evaluate(url: string, bundle: Bundle, parameters: Record<string, unknown>, executionDateTime?: Date): Promise<CqlResults> {
-    const { library, codeService } = this.prepare(url)
+  evaluate(canonical: string, bundle: Bundle, parameters: Record<string, unknown>, executionDateTime?: Date): Promise<CqlResults> {
+    const { library, codeService } = this.prepare(canonical)
     const run = async () => {
       this.patientSource ??= cqlfhir.PatientSource.FHIRv401()
       const source = this.patientSource
@@ -73,10 +76,11 @@ export class RuleEvaluator {
     return result
   }
 
-  private prepare(url: string, version?: string): Prepared {
+  private prepare(canonical: string): Prepared {
     const index = this.terminology()
+    const { url, version } = splitCanonical(canonical)
     const source = this.libraries.source(url, version)
-    if (!source) throw new Error(`No CQL library ${url}${version ? `|${version}` : ''}`)
+    if (!source) throw new Error(`No CQL library ${canonical}`)
     const key = `${source.url}|${source.version}|${this.libraries.generation}|${terminologyKey(index)}`
     const cached = this.prepared.get(source.url + '|' + source.version)
     if (cached?.key === key) return cached

@@ -11,7 +11,9 @@ import { precompiledElm } from './precompiled.js'
 export { CqlCompileError, type CqlIssue } from './compile-issues.js'
 export { compileCql, type IncludeResolver } from './translator.js'
 export { fhirHelpersCql, FHIR_HELPERS } from './fhir-helpers.js'
-export { LibraryCache } from './library-cache.js'
+export { LibraryCache, splitCanonical } from './library-cache.js'
+export { selectLibrary, type LibraryVersion, type PlanVersion, type Selection } from './library-selection.js'
+export { compareVersions } from './versions.js'
 export { RuleEvaluator, type CqlResults } from './evaluator.js'
 export { codeServiceFor, codeServiceJson, type CodeServiceJson } from './code-service.js'
 export { toFhirLibrary, fromFhirLibrary, CQL_TYPE, ELM_JSON_TYPE } from './fhir-library.js'
@@ -39,6 +41,11 @@ export function casehubLibraries(): Library[] {
   const sources = casehubSources()
   for (const source of sources) fresh.add(source)
   return sources.map((s) => toFhirLibrary(s, fresh.elm(s.url, s.version)))
+}
+
+/** The version of `url` that CaseHub ships in rules/: the fallback when none is stored. */
+export function casehubVersion(url: string): string | undefined {
+  return casehubSources().find((s) => s.url === url)?.version
 }
 
 /** An evaluator over the shared cache; `terminology` is read on each use (it may change). */

@@ -6,17 +6,26 @@ import type { ElmLibrary } from './elm.js'
 import { includesOf } from './elm.js'
 import type { LibrarySource } from './library-source.js'
 import { compileCql, forgetCompiledIncludes } from './translator.js'
+import { compareVersions } from './versions.js'
 
 const key = (url: string, version: string) => `${url}|${version}`
+
+/** `url|version` (references.html#canonical) as its parts; the version is absent without a bar. */
+export function splitCanonical(canonical: string): { url: string; version?: string } {
+  const bar = canonical.indexOf('|')
+  return bar < 0 ? { url: canonical } : { url: canonical.slice(0, bar), version: canonical.slice(bar + 1) }
+}
 
 export class LibraryCache {
   private readonly sources = new Map<string, LibrarySource>()
   private readonly elms = new Map<string, ElmLibrary>()
+  /** where an uploaded source came from (`Library/id/_history/n`); none for CaseHub's own */
+  private readonly origins = new Map<string, string>()
   /** increases whenever a source is added or replaced; prepared evaluations compare it */
   generation = 0
 
   /** Registers a source; a changed text under the same url|version drops what was compiled. */
-  add(source: LibrarySource, elm?: ElmLibrary): void {
+  add(source: LibrarySource, elm?: ElmLibrary, origin?: string): void {
     const k = key(source.url, source.version)
     const before = this.sources.get(k)
     if (before && before.cql !== source.cql) {
@@ -26,7 +35,13 @@ export class LibraryCache {
     }
     this.sources.set(k, source)
     if (elm) this.elms.set(k, elm)
+    if (origin) this.origins.set(k, origin)
     this.generation++
+  }
+
+  /** The stored Library version a source was read from, if it was uploaded. */
+  origin(url: string, version: string): string | undefined {
+    return this.origins.get(key(url, version))
   }
 
   /** The source of `url` at `version`, or its highest version when none is given. */
@@ -79,6 +94,6 @@ export class LibraryCache {
   }
 
   private latest(list: LibrarySource[]): LibrarySource | undefined {
-    return list.sort((a, b) => a.version.localeCompare(b.version, undefined, { numeric: true })).at(-1)
+    return list.sort((a, b) => compareVersions(a.version, b.version)).at(-1)
   }
 }

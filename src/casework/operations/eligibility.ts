@@ -32,6 +32,8 @@ export const ELIGIBILITY_OPERATION: OperationDefinition = {
       documentation: 'The referral being assessed (a ServiceRequest for this patient). In a GET: ?referral=ServiceRequest/{id}' },
     { name: 'eligible', use: 'out', min: 1, max: '1', type: 'boolean' },
     { name: 'route', use: 'out', min: 1, max: '1', type: 'code' },
+    { name: 'library', use: 'out', min: 0, max: '1', type: 'canonical',
+      documentation: 'The CaseHubEligibility Library version that decided (url|version): the one the active intake PlanDefinition names, else the newest active version' },
     {
       name: 'criterion', use: 'out', min: 0, max: '*',
       part: [
@@ -57,16 +59,19 @@ export function registerEligibilityOperation(): void {
   })
 }
 
+// Loaded on first use: the CQL translator and engine are heavy and most processes never
+// evaluate. The promise is kept, since each import() goes through the loader's hooks again.
+let assessment: Promise<typeof import('../eligibility.js')> | undefined
+
 async function eligibility({ target, parameters }: OperationInput, ctx: InteractionContext): Promise<Parameters> {
   const patient = target as Patient
   const referral = await referralOf(parameters, patient, ctx)
-  // Loaded on first use: the CQL translator and engine are heavy and most processes never evaluate.
-  const { assessEligibility } = await import('../eligibility.js')
+  const { assessEligibility } = await (assessment ??= import('../eligibility.js'))
   return toParameters(await assessEligibility(ctx.store, { patient, referral, baseUrl: ctx.baseUrl }))
 }
 
 /** The `referral` parameter: a stored ServiceRequest about this patient, or nothing. */
-async function referralOf(parameters: Parameters, patient: Patient, ctx: InteractionContext): Promise<ServiceRequest | undefined> {
+export async function referralOf(parameters: Parameters, patient: Patient, ctx: InteractionContext): Promise<ServiceRequest | undefined> {
   const given = parameters.parameter?.filter((p) => p.name === 'referral') ?? []
   if (given.length === 0) return undefined
   if (given.length > 1) throw badRequest('Give at most one referral', 'referral')
@@ -98,6 +103,11 @@ export function toParameters(result: EligibilityResult): Parameters {
   })
   return {
     resourceType: 'Parameters',
-    parameter: [{ name: 'eligible', valueBoolean: result.eligible }, { name: 'route', valueCode: result.route }, ...result.criteria.map(criterion)],
+    parameter: [
+      { name: 'eligible', valueBoolean: result.eligible },
+      { name: 'route', valueCode: result.route },
+      ...(result.library ? [{ name: 'library', valueCanonical: result.library }] : []),
+      ...result.criteria.map(criterion),
+    ],
   }
 }

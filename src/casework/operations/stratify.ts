@@ -6,7 +6,7 @@
 // OperationOutcome when it failed; DELETE cancels it. Without the header, a population of at most
 // CASEHUB_STRATIFY_SYNC_LIMIT patients is stratified synchronously (200 + Parameters); a larger
 // one is refused with 400, since the request would outlive any HTTP timeout.
-import type { OperationDefinition, Parameters } from '@medplum/fhirtypes'
+import type { OperationDefinition, Parameters, ParametersParameter } from '@medplum/fhirtypes'
 import type { Config } from '../../config.js'
 import { badRequest, issue, notFound, outcome } from '../../errors.js'
 import { registerOperation, type OperationInput } from '../../fhir/operations/registry.js'
@@ -14,7 +14,8 @@ import { registerAsyncRequests, statusUrl } from '../../fhir/operations/async-re
 import type { FhirResponse, InteractionContext } from '../../fhir/types.js'
 import { cancelRun, readRun, startRun, workRun, type RunStore } from '../stratification/runner.js'
 import { sqlOf, type RunRow } from '../stratification/sql.js'
-import { practicesFor, progressText, runParameters } from '../stratification/service.js'
+import { practicesFor, progressText, runParameters, thresholdsFor } from '../stratification/service.js'
+import { THRESHOLD_TIERS, type RiskThresholds, type ThresholdTier } from '../../rules/risk-stratification.js'
 import { countRegistered, practices as findPractices } from '../stratification/population.js'
 
 export const STRATIFY_OPERATION: OperationDefinition = {
@@ -39,6 +40,11 @@ export const STRATIFY_OPERATION: OperationDefinition = {
     { name: 'date', use: 'in', min: 0, max: '1', type: 'dateTime', documentation: 'The assessment moment (default now); it decides the cycle' },
     { name: 'practice', use: 'in', min: 0, max: '*', type: 'string', documentation: 'ODS codes of the practices to stratify (default: the configured ones)' },
     { name: 'proposalTier', use: 'in', min: 0, max: '1', type: 'code', documentation: 'mild | moderate | severe: the lowest tier proposed (default: configured, moderate)' },
+    ...THRESHOLD_TIERS.map((tier) => ({
+      name: `${tier}Threshold`, use: 'in' as const, min: 0, max: '1', type: 'integer',
+      documentation: `The lowest score of the ${tier} tier (the RiskStratification library's "${tier[0].toUpperCase()}${tier.slice(1)} Threshold"; default: the library's). ` +
+        'mild < moderate < severe, with the library\'s defaults for those not given',
+    })),
     { name: 'cycle', use: 'out', min: 1, max: '1', type: 'date' },
     { name: 'status', use: 'out', min: 1, max: '1', type: 'code' },
     { name: 'assessed', use: 'out', min: 1, max: '1', type: 'integer' },
@@ -67,7 +73,10 @@ export function registerStratifyOperation(config: Config): void {
     type: false,
     instance: false,
     affectsState: true,
-    inputs: [{ name: 'date', type: 'dateTime' }, { name: 'practice', type: 'string' }, { name: 'proposalTier', type: 'code' }],
+    inputs: [
+      { name: 'date', type: 'dateTime' }, { name: 'practice', type: 'string' }, { name: 'proposalTier', type: 'code' },
+      ...THRESHOLD_TIERS.map((tier) => ({ name: `${tier}Threshold`, type: 'integer' as const })),
+    ],
     run: (input, ctx) => stratify(input, ctx, settings),
   })
   registerAsyncRequests({
@@ -105,13 +114,35 @@ function input(parameters: Parameters) {
   practices.forEach((code, i) => {
     if (!/^[A-Z0-9]{3,10}$/.test(code)) throw badRequest('practice must be an ODS code, e.g. P91003', `practice[${i}]`)
   })
-  return { date, tier, practices }
+  return { date, tier, practices, ...thresholdInputs(all) }
+}
+
+/** The thresholds given, each a whole number ≥ 0, and where each was (for errors, as FHIRPath). */
+function thresholdInputs(all: ParametersParameter[]): { thresholds: RiskThresholds; at: Partial<Record<ThresholdTier, string>> } {
+  const thresholds: RiskThresholds = {}
+  const at: Partial<Record<ThresholdTier, string>> = {}
+  all.forEach((p, i) => {
+    const tier = THRESHOLD_TIERS.find((t) => p.name === `${t}Threshold`)
+    if (!tier) return
+    const where = `Parameters.parameter[${i}].value`
+    if (at[tier]) throw badRequest(`Give at most one ${p.name}`, where)
+    const value = p.valueInteger ?? p.valueUnsignedInt ?? p.valuePositiveInt ?? p.valueDecimal
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw badRequest(`${p.name} must be a whole number of points, 0 or more (valueInteger)`, where)
+    thresholds[tier] = value
+    at[tier] = where
+  })
+  return { thresholds, at }
 }
 
 async function stratify({ parameters, request }: OperationInput, ctx: InteractionContext, settings: Config['stratify']): Promise<FhirResponse> {
   const given = input(parameters)
   const db = runStore(ctx)
-  const practiceOdsCodes = practicesFor(settings, given.practices)
+  const { thresholds, outOfOrder } = await thresholdsFor(ctx.store, given.thresholds)
+  if (outOfOrder) {
+    throw badRequest(`The thresholds must ascend: mild < moderate < severe (given ${JSON.stringify(given.thresholds)}, with the library's defaults ` +
+      `for the others: ${JSON.stringify(thresholds)}); ${outOfOrder}Threshold is out of order`, given.at[outOfOrder])
+  }
+  const practiceOdsCodes = await practicesFor(ctx.store, settings, given.practices)
   const respondAsync = /(^|[,;\s])respond-async(\s*($|[,;]))/.test(request.headers.prefer ?? '')
   if (!respondAsync) {
     const population = await countRegistered(db.sql, await findPractices(db.sql, practiceOdsCodes))
@@ -120,7 +151,7 @@ async function stratify({ parameters, request }: OperationInput, ctx: Interactio
     }
   }
   const { run } = await startRun(db, given.date, settings.cycleMonths, {
-    practiceOdsCodes, proposalTier: given.tier ?? settings.proposalTier, thresholds: {},
+    practiceOdsCodes, proposalTier: given.tier ?? settings.proposalTier, thresholds,
   })
   const work = work_(run.id, ctx, settings)
   if (!respondAsync) {

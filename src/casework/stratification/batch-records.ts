@@ -2,15 +2,10 @@
 // (Patient first), holding only the resource types the library retrieves, and Encounters only
 // those whose period reaches a little before the 12-month lookback (the library applies the
 // exact bound to period.start; the margin covers time zone offsets).
-import type { ElmLibrary } from '../../rules/index.js'
 import { recordsOf } from './population.js'
 import type { Queryable } from './sql.js'
 
 const LOOKBACK_MARGIN_DAYS = 2
-
-export function libraryVersion(elms: ElmLibrary[]): string {
-  return elms[0].library.identifier.version ?? ''
-}
 
 export async function batchBundles(
   sql: Queryable, patients: { id: string; json: string }[], types: string[], assessedAt: Date,

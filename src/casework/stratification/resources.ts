@@ -24,6 +24,14 @@ function idFor(prefix: string, cycle: string, patientId: string): string {
 export const assessmentId = (cycle: string, patientId: string) => idFor('ra', cycle, patientId)
 export const proposalId = (cycle: string, patientId: string) => idFor('sp', cycle, patientId)
 
+/**
+ * RiskAssessment.basis (riskassessment.html: "the source data considered as part of the
+ * assessment"): the encounters and conditions the score counted, unplanned care first. Bounded,
+ * so a patient with years of GP contacts does not make a huge resource; the rationale keeps the
+ * counts of everything.
+ */
+export const MAX_BASIS = 100
+
 const tierCoding = (tier: RiskTier) => ({ system: TIER_SYSTEM, code: tier, display: TIER_DISPLAY[tier] })
 
 function rationale(result: RiskResult): string {
@@ -41,6 +49,7 @@ export function riskAssessment(patientId: string, cycle: string, nextCycle: stri
     method: { text: `Risk stratification (${library})` },
     subject: { reference: `Patient/${patientId}` },
     occurrenceDateTime: assessedAt,
+    ...(result.basis.length ? { basis: result.basis.slice(0, MAX_BASIS).map((reference) => ({ reference })) } : {}),
     prediction: [
       {
         outcome: { text: 'Needs community case management' },
@@ -55,6 +64,7 @@ export function riskAssessment(patientId: string, cycle: string, nextCycle: stri
           ? `Below threshold: reconsidered at the next stratification (cycle from ${nextCycle}).`
           : `${TIER_DISPLAY[result.tier]} tier in the stratification of the cycle from ${cycle}.`,
       },
+      ...(result.basis.length > MAX_BASIS ? [{ text: `basis lists the first ${MAX_BASIS} of the ${result.basis.length} records counted.` }] : []),
     ],
   }
 }

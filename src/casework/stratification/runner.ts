@@ -11,9 +11,10 @@ import type { Patient } from '@medplum/fhirtypes'
 import { terminologyIndex } from '../../fhir/conformance/terminology.js'
 import { createPrepared, prepareCreate } from '../../fhir/write.js'
 import type { InteractionContext } from '../../fhir/types.js'
-import { createEvaluator, EvaluationPool, isRiskTier, RISK_LIBRARY, riskResult, tierRank, type RiskResult, type RiskTier } from '../../rules/index.js'
+import { createEvaluator, EvaluationPool, isRiskTier, RISK_DEFINES, RISK_LIBRARY, riskResult, thresholdParameters, tierRank, type RiskResult, type RiskTier } from '../../rules/index.js'
 import type { ResourceStore } from '../../store/types.js'
-import { batchBundles, libraryVersion } from './batch-records.js'
+import { selectedLibrary } from '../library-upload.js'
+import { batchBundles } from './batch-records.js'
 import { cycleOf, nextCycle } from './cycle.js'
 import { countRegistered, nextPatients, onCaseload, practices as findPractices } from './population.js'
 import { assessmentId, CASE_MANAGEMENT_TEAM, practiceOf, PROPOSAL_SYSTEM, proposalTask, riskAssessment } from './resources.js'
@@ -79,8 +80,10 @@ export async function workRun(id: string, opts: RunnerOptions): Promise<RunRow |
   if (!claimed) return await readRun(db, id)
   let pool: EvaluationPool | undefined
   try {
+    // The newest active version when the run is claimed; a resumed run may get a newer one.
+    const library = await selectedLibrary(db.store, RISK_LIBRARY)
     const evaluator = createEvaluator(terminologyIndex)
-    const portable = evaluator.portable(RISK_LIBRARY)
+    const portable = evaluator.portable(library)
     pool = new EvaluationPool(portable, opts.workers)
     let run = claimed
     const practices = await findPractices(db.sql, run.request.practiceOdsCodes)
@@ -91,8 +94,8 @@ export async function workRun(id: string, opts: RunnerOptions): Promise<RunRow |
     }
     const context = {
       pool, practices, run, opts,
-      types: [...evaluator.dataRequirements(RISK_LIBRARY)].filter((t) => t !== 'Patient'),
-      library: `${RISK_LIBRARY}|${libraryVersion(portable.elms)}`,
+      types: [...evaluator.dataRequirements(library)].filter((t) => t !== 'Patient'),
+      library,
     }
     opts.onStart?.(run)
     const size = opts.batchSize ?? 500
@@ -208,15 +211,12 @@ async function evaluate(c: BatchContext, run: RunRow, patients: { id: string; js
   const size = c.opts.chunkSize ?? Math.max(10, Math.ceil(bundles.length / (c.pool.size * 4)))
   const chunks: string[][] = []
   for (let i = 0; i < bundles.length; i += size) chunks.push(bundles.slice(i, i + size))
-  const thresholds = Object.fromEntries(
-    Object.entries({ 'Mild Threshold': run.request.thresholds.mild, 'Moderate Threshold': run.request.thresholds.moderate, 'Severe Threshold': run.request.thresholds.severe })
-      .filter(([, v]) => v !== undefined),
-  )
+  const thresholds = thresholdParameters(run.request.thresholds ?? {})
   const at = cqlInstant(run.assessed_at)
   const answers = await Promise.all(chunks.map((chunk) => c.pool.evaluate({
     bundles: chunk,
     parameters: { dateTimes: { 'Assessment Date': at }, values: thresholds },
-    defines: ['Risk Tier', 'Risk Score', 'Adult', 'Score Components'],
+    defines: RISK_DEFINES,
     executionDateTime: at,
   })))
   for (const answer of answers) for (const [id, defines] of Object.entries(answer)) out.set(id, riskResult(defines))
