@@ -22,6 +22,7 @@ import { onwardReferralHook, registerOutboxStatusOperation } from './casework/on
 import { carePlanActivities } from './casework/careplan-activities.js'
 import { registerRetryDeliveryOperation } from './casework/operations/retry-delivery.js'
 import { registerOutboxRetryOperation } from './casework/operations/outbox-retry.js'
+import { registerPlanApplyOperation } from './casework/operations/plan-apply.js'
 import { assertEndpointAuth } from './routing/endpoint-auth.js'
 import { parseServiceHours } from './casework/service-hours.js'
 import { onWrite } from './fhir/write-hooks.js'
@@ -69,6 +70,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   registerOutboxStatusOperation()
   registerRetryDeliveryOperation()
   registerOutboxRetryOperation()
+  registerPlanApplyOperation()
   onWrite('Endpoint', { name: 'endpoint-auth', check: (resource, path) => assertEndpointAuth(resource, config.endpointSecrets, path) })
   const app = Fastify({
     bodyLimit: config.bodyLimit,
