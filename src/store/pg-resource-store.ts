@@ -8,6 +8,7 @@ import { countSql, includeSql, leadsWithIndexKey, revIncludeSql, searchSql, type
 import { bodySql, currentColumns, toVersion } from './rows.js'
 import type { IncludeQuery, SearchQuery } from './search-types.js'
 import type { HistoryQuery, NewVersion, ResourceStore, SearchIndexRows, SearchPage, StoredVersion } from './types.js'
+import { serialClient } from './serial-client.js'
 
 type Db = pg.Pool | pg.PoolClient
 
@@ -228,7 +229,7 @@ export class PgResourceStore implements ResourceStore {
     const client = await (this.db as pg.Pool).connect()
     try {
       await client.query('BEGIN')
-      const tx = new PgResourceStore(client, this.context, true)
+      const tx = new PgResourceStore(serialClient(client), this.context, true)
       const result = await fn(tx)
       // Work queued for the end of the transaction may queue more (e.g. a write with hooks)
       for (let next = tx.closing.shift(); next; next = tx.closing.shift()) await next()
