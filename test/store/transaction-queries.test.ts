@@ -7,6 +7,8 @@ import { PgResourceStore } from '../../src/store/pg-resource-store.js'
 import { systemContext } from '../../src/store/context.js'
 import { createTestDatabase } from '../helpers/test-server.js'
 
+const sqlOf = (store: unknown) => (store as PgResourceStore).sql
+
 t.test('concurrent queries in a transaction run one after another, in order, without pg deprecation warnings', async (t) => {
   const pool = new pg.Pool({ connectionString: await createTestDatabase(t), max: 2 })
   t.teardown(() => pool.end())
@@ -17,14 +19,15 @@ t.test('concurrent queries in a transaction run one after another, in order, wit
 
   const store = new PgResourceStore(pool, systemContext('test'))
   const numbers = await store.transaction(async (tx) =>
-    Promise.all(Array.from({ length: 20 }, (_, i) => tx.sql.query('SELECT $1::int AS n, pg_sleep(0.001)', [i]).then((r) => r.rows[0].n as number))),
+    Promise.all(Array.from({ length: 20 }, (_, i) => sqlOf(tx).query('SELECT $1::int AS n, pg_sleep(0.001)', [i]).then((r) => r.rows[0].n as number))),
   )
   t.same(numbers, Array.from({ length: 20 }, (_, i) => i), 'each query gets its own answer')
 
   // A failed statement aborts the transaction (PostgreSQL): the queries after it fail, and nothing is kept.
   await pool.query('CREATE TABLE probe (n int)')
   const failed = await store.transaction(async (tx) => {
-    const writes = [tx.sql.query('INSERT INTO probe VALUES (1)'), tx.sql.query('SELECT 1/0'), tx.sql.query('INSERT INTO probe VALUES (2)')]
+    const sql = sqlOf(tx)
+    const writes = [sql.query('INSERT INTO probe VALUES (1)'), sql.query('SELECT 1/0'), sql.query('INSERT INTO probe VALUES (2)')]
     return Promise.allSettled(writes)
   })
   t.same(failed.map((r) => r.status), ['fulfilled', 'rejected', 'rejected'])
