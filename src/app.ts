@@ -16,6 +16,7 @@ import { registerTerminologyOperations } from './fhir/operations/terminology.js'
 import { registerEligibilityOperation } from './casework/operations/eligibility.js'
 import { registerTriageOperation } from './casework/operations/triage.js'
 import { registerStratifyOperation } from './casework/operations/stratify.js'
+import { stratificationResumer } from './casework/stratification/resumer.js'
 import { libraryUpload } from './casework/library-upload.js'
 import { referralIntake } from './casework/intake.js'
 import { onwardReferralHook, registerOutboxStatusOperation } from './casework/onward.js'
@@ -118,6 +119,13 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
 
   const subscriptions = await startSubscriptions(db, (level, fields, msg) => app.log[level]({ module: 'subscriptions', ...fields }, msg))
   app.addHook('onClose', () => subscriptions.stop())
+  // Abandoned stratification runs are resumed while the server listens (an app only injected
+  // into resumes nothing); closing lets the batch in hand commit and releases the run.
+  const resumer = stratificationResumer(db, config.stratify, (level, fields, msg) => app.log[level]({ module: 'stratification', ...fields }, msg))
+  if (resumer) {
+    app.addHook('onListen', async () => resumer.start(config.baseUrl ?? `${app.listeningOrigin}/fhir`))
+    app.addHook('onClose', () => resumer.stop())
+  }
   await app.register(fhirPlugin, { prefix: '/fhir', config, db })
   return app
 }

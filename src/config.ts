@@ -54,6 +54,8 @@ export interface Config {
     syncLimit: number
     /** patients per batch: read together, evaluated together, committed in one transaction */
     batchSize: number
+    /** how often a server looks for abandoned runs to resume, ms (0: never) */
+    resumeIntervalMs: number
   }
 }
 
@@ -91,6 +93,7 @@ const schema = {
     CASEHUB_STRATIFY_WORKERS: { type: 'integer', minimum: 0, maximum: 64, default: 0 },
     CASEHUB_STRATIFY_SYNC_LIMIT: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 1000 },
     CASEHUB_STRATIFY_BATCH_SIZE: { type: 'integer', minimum: 1, maximum: 10_000, default: 500 },
+    CASEHUB_STRATIFY_RESUME_INTERVAL: { type: 'integer', minimum: 0, maximum: 86_400, default: 60 },
   },
 } as const
 
@@ -180,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       workers: v.CASEHUB_STRATIFY_WORKERS,
       syncLimit: v.CASEHUB_STRATIFY_SYNC_LIMIT,
       batchSize: v.CASEHUB_STRATIFY_BATCH_SIZE,
+      resumeIntervalMs: v.CASEHUB_STRATIFY_RESUME_INTERVAL * 1000,
     }),
   })
 }

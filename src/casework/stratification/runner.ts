@@ -5,7 +5,9 @@
 // Tasks and the run's cursor and counts are written in ONE transaction, while the next batch is
 // read and evaluated. A crash loses at most the two batches in flight (nothing of them is
 // written), and the run resumes after the last committed one; a cancelled run stops at its next
-// commit (the progress update finds no running row and the batch rolls back).
+// commit (the progress update finds no running row and the batch rolls back). A run whose
+// `signal` aborts (the server is closing) stops after the batch being written and is released,
+// so any node resumes it at once.
 import { randomUUID } from 'node:crypto'
 import type { Patient } from '@medplum/fhirtypes'
 import { terminologyIndex } from '../../fhir/conformance/terminology.js'
@@ -39,10 +41,14 @@ export interface RunnerOptions extends RunStore {
   workers?: number
   /** a run whose heartbeat is older than this is abandoned and may be taken over */
   takeoverMs?: number
+  /** as soon as the run is claimed by this call */
+  onClaim?(run: RunRow): void
   /** once the run is claimed and its population counted, before the first batch */
   onStart?(run: RunRow): void
   /** after each committed batch */
   onBatch?(run: RunRow): void
+  /** aborted: stop after the batch being written and release the run (its heartbeat cleared) */
+  signal?: AbortSignal
 }
 
 export const DEFAULT_TAKEOVER_MS = 60_000
@@ -68,7 +74,7 @@ export async function cancelRun(db: RunStore, id: string): Promise<RunRow | unde
   return (await db.sql.query<RunRow>(CANCEL, [id])).rows[0]
 }
 
-/** Runs that no node is working on (queued, or abandoned by a node that stopped). */
+/** Runs that no node is working on (left queued, released, or abandoned by a node that stopped), oldest first. */
 export async function abandonedRuns(db: RunStore, takeoverMs = DEFAULT_TAKEOVER_MS): Promise<string[]> {
   return (await db.sql.query<{ id: string }>(ABANDONED_RUNS, [takeoverMs])).rows.map((r) => r.id)
 }
@@ -78,6 +84,8 @@ export async function workRun(id: string, opts: RunnerOptions): Promise<RunRow |
   const db = opts
   const claimed = (await db.sql.query<RunRow>(CLAIM_RUN, [id, opts.node, opts.takeoverMs ?? DEFAULT_TAKEOVER_MS])).rows[0]
   if (!claimed) return await readRun(db, id)
+  opts.onClaim?.(claimed)
+  if (opts.signal?.aborted) return await release(db, id, opts.node)
   let pool: EvaluationPool | undefined
   try {
     // The newest active version when the run is claimed; a resumed run may get a newer one.
@@ -98,6 +106,7 @@ export async function workRun(id: string, opts: RunnerOptions): Promise<RunRow |
       library,
     }
     opts.onStart?.(run)
+    if (opts.signal?.aborted) return await release(db, id, opts.node)
     const size = opts.batchSize ?? 500
     const first = await nextPatients(db.sql, practices, run.cursor, size)
     let pending = first.length ? assess(context, run, first) : undefined
@@ -106,13 +115,17 @@ export async function workRun(id: string, opts: RunnerOptions): Promise<RunRow |
       // The next batch is read and evaluated while this one is written, so PostgreSQL's reads
       // and the worker threads overlap the write transaction. Batches hold different patients,
       // so neither depends on what the other writes; a crash still loses only uncommitted work.
-      const following = await nextPatients(db.sql, practices, assessed.patients.at(-1)!.id, size)
+      // Stopping: no next batch is read; this one is still written (below), then the run released.
+      const stopping = opts.signal?.aborted
+      const following = stopping ? [] : await nextPatients(db.sql, practices, assessed.patients.at(-1)!.id, size)
       pending = following.length ? assess(context, run, following) : undefined
       pending?.catch(() => undefined) // awaited on the next turn, or abandoned with the run
       const next = await write(context, run, assessed)
       if (!next) return await readRun(db, id) // cancelled, or another node took it over
       run = next
       opts.onBatch?.(run)
+      // (aborted after the last batch was read: there is no next one, and the run finishes)
+      if (stopping || (opts.signal?.aborted && pending)) return await release(db, id, opts.node, pending)
     }
     return (await db.sql.query<RunRow>(FINISH, [id, opts.node, 'completed', null])).rows[0] ?? (await readRun(db, id))
   } catch (err) {
@@ -124,6 +137,17 @@ export async function workRun(id: string, opts: RunnerOptions): Promise<RunRow |
   } finally {
     await pool?.close()
   }
+}
+
+/**
+ * Lets go of a run part-way (locked_by and heartbeat cleared, so it is not waited on for the
+ * takeover timeout). A batch still being read is awaited first: its queries and threads must
+ * not outlive the run, and it is dropped, to be read again by whoever resumes.
+ */
+async function release(db: RunStore, id: string, node: string, pending?: Promise<unknown>): Promise<RunRow | undefined> {
+  await pending?.catch(() => undefined)
+  await db.sql.query(RELEASE, [id, node])
+  return await readRun(db, id)
 }
 
 interface BatchContext {

@@ -61,10 +61,15 @@ export const CLAIM_RUN = `
        OR (status = 'running' AND (locked_by = $2 OR heartbeat_at IS NULL OR heartbeat_at < now() - $3 * interval '1 millisecond')))
   RETURNING *`
 
-/** Runs no node is working on: queued ones and abandoned ones, oldest first. $1 takeover timeout (ms). */
+/**
+ * Runs no node is working on, oldest first. $1 takeover timeout (ms). A queued run counts only
+ * once it is as old as the timeout: a fresh one is about to be claimed by the request that made
+ * it, which (synchronous $stratify) must not find it taken. Released runs (heartbeat NULL) count at once.
+ */
 export const ABANDONED_RUNS = `
   SELECT id FROM stratification_run
-   WHERE status = 'queued' OR (status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < now() - $1 * interval '1 millisecond'))
+   WHERE (status = 'queued' AND created_at < now() - $1 * interval '1 millisecond')
+      OR (status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < now() - $1 * interval '1 millisecond'))
    ORDER BY created_at`
 
 export const SET_TOTAL = `UPDATE stratification_run SET total = $2 WHERE id = $1 AND locked_by = $3`
