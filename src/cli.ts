@@ -10,6 +10,7 @@ import { systemContext } from './store/context.js'
 import { load } from './cli/load.js'
 import { reindex } from './cli/reindex.js'
 import { loadStoredSearchParameters } from './fhir/search/custom-parameters.js'
+import { stratifyRequest, type StratifyOptions } from './cli/stratify-options.js'
 
 function config(): Config {
   try {
@@ -187,14 +188,18 @@ program
   .description('risk-stratify the patients registered with the service\'s practices (or resume the cycle\'s unfinished run)')
   .option('--date <dateTime>', 'assessment moment (default now); it decides the cycle')
   .option('--proposal-tier <tier>', 'mild | moderate | severe: the lowest tier proposed to the GP')
-  .action(async (opts: { date?: string; proposalTier?: string }) => {
+  .option('--mild-threshold <points>', 'lowest score of the mild tier (default: the RiskStratification library\'s)')
+  .option('--moderate-threshold <points>', 'lowest score of the moderate tier (default: the library\'s)')
+  .option('--severe-threshold <points>', 'lowest score of the severe tier (default: the library\'s)')
+  .action(async (opts: StratifyOptions) => {
+    const request = stratifyRequest(opts)
     const cfg = config()
     initValidation()
     initSearchParameters()
     const db = await openDatabase(cfg)
     try {
       const { stratify } = await import('./cli/stratify.js')
-      process.stdout.write(await stratify(db, cfg, opts))
+      process.stdout.write(await stratify(db, cfg, request))
     } finally {
       await db.close()
     }

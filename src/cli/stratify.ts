@@ -6,37 +6,17 @@ import { installConformance, registerStoredCanonicals } from '../fhir/conformanc
 import { loadStoredSearchParameters } from '../fhir/search/custom-parameters.js'
 import { DEFAULT_TAKEOVER_MS, startRun, workRun } from '../casework/stratification/runner.js'
 import { practicesFor, runParameters, thresholdsFor } from '../casework/stratification/service.js'
-import { THRESHOLD_TIERS, type RiskThresholds } from '../rules/risk-stratification.js'
 import { sqlOf } from '../casework/stratification/sql.js'
 import { systemContext } from '../store/context.js'
 import type { Database } from '../store/database.js'
 import { Progress } from './progress.js'
+import type { StratifyRequest } from './stratify-options.js'
 
-const TIERS = ['mild', 'moderate', 'severe']
 /** CaseHub's own profiles, terminology and Libraries, as `casehub start` installs them. */
 const CONFORMANCE_DIRS = ['../../profiles/', '../../terminology/', '../../rules/'].map((d) => fileURLToPath(new URL(d, import.meta.url)))
 
-export interface StratifyOptions {
-  date?: string
-  proposalTier?: string
-  /** --mild-threshold, --moderate-threshold, --severe-threshold */
-  mildThreshold?: string
-  moderateThreshold?: string
-  severeThreshold?: string
-}
-
-export async function stratify(db: Database, cfg: Config, opts: StratifyOptions): Promise<string> {
-  // Checked before anything is written: a bad option must not leave a run behind.
-  const at = opts.date ? new Date(opts.date) : new Date()
-  if (Number.isNaN(at.getTime())) throw new Error('--date must be a date or dateTime, e.g. 2025-12-01 or 2025-12-01T09:00:00Z')
-  if (opts.proposalTier !== undefined && !TIERS.includes(opts.proposalTier)) throw new Error('--proposal-tier must be mild, moderate or severe')
-  const given: RiskThresholds = {}
-  for (const tier of THRESHOLD_TIERS) {
-    const text = opts[`${tier}Threshold`]
-    if (text === undefined) continue
-    if (!/^\d+$/.test(text)) throw new Error(`--${tier}-threshold must be a whole number of points, 0 or more`)
-    given[tier] = Number(text)
-  }
+export async function stratify(db: Database, cfg: Config, request: StratifyRequest): Promise<string> {
+  const { at, given } = request
   const store = db.store(systemContext(`stratify-${Date.now()}`))
   const baseUrl = cfg.baseUrl ?? `http://${cfg.host}:${cfg.port}/fhir`
   // A database that was only migrated and loaded (`casehub load`) lacks the ValueSets and the
@@ -48,7 +28,7 @@ export async function stratify(db: Database, cfg: Config, opts: StratifyOptions)
   if (outOfOrder) throw new Error(`--${outOfOrder}-threshold is out of order: the thresholds must ascend, mild < moderate < severe (the library's defaults stand in for those not given: ${JSON.stringify(thresholds)})`)
   const runStore = { store, sql: sqlOf(store) }
   const { run, created } = await startRun(runStore, at, cfg.stratify.cycleMonths, {
-    practiceOdsCodes: await practicesFor(store, cfg.stratify), proposalTier: opts.proposalTier ?? cfg.stratify.proposalTier, thresholds,
+    practiceOdsCodes: await practicesFor(store, cfg.stratify), proposalTier: request.proposalTier ?? cfg.stratify.proposalTier, thresholds,
   })
   process.stderr.write(`${created ? 'starting' : 'resuming'} the stratification of the cycle from ${run.cycle}\n`)
   let progress: Progress | undefined

@@ -46,11 +46,14 @@ t.test('casehub stratify: killed, refused, resumed, summarised', async (t) => {
     const date = await runCasehub(['stratify', '--date', 'yesterday'], env)
     t.equal(date.code, 1)
     t.match(date.stderr, /--date must be a date or dateTime/)
+    const points = await runCasehub(['stratify', '--date', DATE, '--severe-threshold', 'lots'], env)
+    t.equal(points.code, 1)
+    t.match(points.stderr, /--severe-threshold must be a whole number of points/)
     t.equal((await db.query('SELECT count(*)::int AS n FROM stratification_run')).rows[0].n, 0, 'no run recorded')
   })
 
-  await t.test('killed after its first committed batch', async (t) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/casehub.js'), 'stratify', '--date', DATE], { env: { ...process.env, ...env } })
+  await t.test('killed after its first committed batch (started with its own thresholds)', async (t) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/casehub.js'), 'stratify', '--date', DATE, '--mild-threshold', '5', '--moderate-threshold', '9', '--severe-threshold', '13'], { env: { ...process.env, ...env } })
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)))
     let run
     for (let i = 0; i < 2400 && !(run?.processed > 0); i++) {
@@ -91,6 +94,7 @@ t.test('casehub stratify: killed, refused, resumed, summarised', async (t) => {
     t.equal(Number(summary.alreadyAssessed), 0)
     const tiers = ['below-threshold', 'mild', 'moderate', 'severe'].reduce((n, tier) => n + Number(summary[tier]), 0)
     t.equal(tiers, registered.length, 'the tiers add up to the patients assessed')
+    t.match(summary, { 'mild threshold': '5', 'moderate threshold': '9', 'severe threshold': '13' }, 'the thresholds the run was started with, kept on resumption')
 
     const written = await assessments()
     t.same(written.map((r) => r.subject).sort(), registered.map((id) => `Patient/${id}`).sort(), 'every registered patient assessed')
