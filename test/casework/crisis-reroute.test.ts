@@ -3,9 +3,9 @@
 // chosen as routing rules choose onward services, by coverage of the patient's practice, and
 // delivered there; running $triage again makes no second crisis referral while one stands.
 import t from 'tap'
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes'
+import type { Resource } from '@medplum/fhirtypes'
 import { gpPractices } from '../../src/generate/practices.js'
-import { condition, encounter } from '../rules/eligibility-scenarios.js'
+import { acuteReferralBundle } from '../rules/eligibility-scenarios.js'
 import { outboxRows, startHub, startReceiver, until, type Hub } from '../routing/helpers.js'
 
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code'
@@ -39,29 +39,7 @@ async function seed(hub: Hub, urls: { a: string; b: string }) {
 
 /** An acutely unwell patient's referral (priority asap) from practice `ods`, as a GP system sends it. */
 async function refer(hub: Hub, pid: string, ods: string): Promise<string> {
-  const resources: Resource[] = [
-    { resourceType: 'Patient', id: pid, birthDate: '1950-03-15', name: [{ family: 'Acute' }], generalPractitioner: [{ reference: `Organization/gp-${ods}` }] },
-    condition(pid, 'ltc', '84114007'),
-    encounter(pid, 'ae', 'EMER', '2025-03-30T14:00:00Z'),
-  ]
-  const entry: BundleEntry[] = resources.map((r) => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } }))
-  entry.push({
-    resource: {
-      resourceType: 'ServiceRequest',
-      meta: { profile: ['https://casehub.org/fhir/StructureDefinition/casehub-referral'] },
-      status: 'active',
-      intent: 'order',
-      priority: 'asap',
-      category: [{ coding: [{ system: 'http://snomed.info/sct', code: '3457005', display: 'Patient referral' }] }],
-      code: { text: 'Referral to community case management' },
-      subject: { reference: `Patient/${pid}` },
-      requester: { reference: `Organization/gp-${ods}` },
-      authoredOn: '2025-06-30T10:00:00+01:00',
-      reasonReference: [{ reference: `Condition/${pid}-ltc` }],
-    },
-    request: { method: 'POST', url: 'ServiceRequest' },
-  })
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry }
+  const bundle = acuteReferralBundle(pid, ods)
   const res = await hub.fetch('', { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(bundle) })
   const body: any = await res.json()
   if (res.status !== 200) throw new Error(JSON.stringify(body))

@@ -4,10 +4,10 @@
 // the Community Crisis Response Team as performer and is delivered there.
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
-import type { Bundle, BundleEntry, Endpoint, HealthcareService, Resource } from '@medplum/fhirtypes'
+import type { Bundle, Endpoint, HealthcareService } from '@medplum/fhirtypes'
 import { gpPractices } from '../../src/generate/practices.js'
 import { ROOT, runCasehub } from '../helpers/cli.js'
-import { condition, encounter } from '../rules/eligibility-scenarios.js'
+import { acuteReferralBundle } from '../rules/eligibility-scenarios.js'
 import { outboxRows, startHub, startReceiver, until, type Hub } from './helpers.js'
 
 const DEMO = join(ROOT, 'demo/trafford-services.json')
@@ -68,30 +68,7 @@ const practice = gpPractices().find((p) => p.borough === 'Trafford')!
 
 /** An acutely unwell patient's referral (priority asap), as a GP system sends it. */
 function acuteReferral(pid: string): Bundle {
-  const resources: Resource[] = [
-    { resourceType: 'Organization', id: `gp-${practice.ods}`, identifier: [{ system: ODS, value: practice.ods }], name: practice.name },
-    { resourceType: 'Patient', id: pid, birthDate: '1950-03-15', name: [{ family: 'Acute' }], generalPractitioner: [{ reference: `Organization/gp-${practice.ods}` }] },
-    condition(pid, 'ltc', '84114007'),
-    encounter(pid, 'ae', 'EMER', '2025-03-30T14:00:00Z'),
-  ]
-  const entry: BundleEntry[] = resources.map((r) => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } }))
-  entry.push({
-    resource: {
-      resourceType: 'ServiceRequest',
-      meta: { profile: ['https://casehub.org/fhir/StructureDefinition/casehub-referral'] },
-      status: 'active',
-      intent: 'order',
-      priority: 'asap',
-      category: [{ coding: [{ system: 'http://snomed.info/sct', code: '3457005', display: 'Patient referral' }] }],
-      code: { text: 'Referral to community case management' },
-      subject: { reference: `Patient/${pid}` },
-      requester: { reference: `Organization/gp-${practice.ods}` },
-      authoredOn: '2025-06-30T10:00:00+01:00',
-      reasonReference: [{ reference: `Condition/${pid}-ltc` }],
-    },
-    request: { method: 'POST', url: 'ServiceRequest' },
-  })
-  return { resourceType: 'Bundle', type: 'transaction', entry }
+  return acuteReferralBundle(pid, practice.ods, [{ resourceType: 'Organization', id: `gp-${practice.ods}`, identifier: [{ system: ODS, value: practice.ods }], name: practice.name }])
 }
 
 t.test('an acutely unwell referral is re-routed to the crisis team’s HealthcareService and delivered there', async (t) => {

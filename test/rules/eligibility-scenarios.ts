@@ -1,7 +1,7 @@
 // Handcrafted eligibility scenarios (issue 5's criteria and boundaries), shared by the pure rules
 // test and the $eligibility HTTP test. Every scenario is assessed at its referral's authoredOn
 // (ASSESSED) unless it has no referral, when the test passes ASSESSED itself.
-import type { Patient, Resource, ServiceRequest } from '@medplum/fhirtypes'
+import type { Bundle, BundleEntry, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes'
 import { gpPractices } from '../../src/generate/practices.js'
 import type { Route } from '../../src/rules/index.js'
 
@@ -74,6 +74,38 @@ export function encounter(pid: string, key: string, cls: string, start: string, 
     resourceType: 'Encounter', id: `${pid}-${key}`, status: 'finished', subject: { reference: `Patient/${pid}` },
     class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: cls }, period: { start, end: start }, ...more,
   } as Resource
+}
+
+/**
+ * A GP system's transaction for an acutely unwell patient (priority asap) of practice `ods`:
+ * the Patient (born 1950), a long-term condition, an A&E attendance, and the referral, last.
+ * `before` entries (an Organization, say) come first.
+ */
+export function acuteReferralBundle(pid: string, ods: string, before: Resource[] = []): Bundle {
+  const resources: Resource[] = [
+    ...before,
+    { resourceType: 'Patient', id: pid, birthDate: '1950-03-15', name: [{ family: 'Acute' }], generalPractitioner: [{ reference: `Organization/gp-${ods}` }] },
+    condition(pid, 'ltc', '84114007'),
+    encounter(pid, 'ae', 'EMER', '2025-03-30T14:00:00Z'),
+  ]
+  const entry: BundleEntry[] = resources.map((r) => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } }))
+  entry.push({
+    resource: {
+      resourceType: 'ServiceRequest',
+      meta: { profile: ['https://casehub.org/fhir/StructureDefinition/casehub-referral'] },
+      status: 'active',
+      intent: 'order',
+      priority: 'asap',
+      category: [{ coding: [{ system: SCT, code: '3457005', display: 'Patient referral' }] }],
+      code: { text: 'Referral to community case management' },
+      subject: { reference: `Patient/${pid}` },
+      requester: { reference: `Organization/gp-${ods}` },
+      authoredOn: ASSESSED,
+      reasonReference: [{ reference: `Condition/${pid}-ltc` }],
+    },
+    request: { method: 'POST', url: 'ServiceRequest' },
+  })
+  return { resourceType: 'Bundle', type: 'transaction', entry }
 }
 
 function observation(pid: string, key: string, code: string, effective: string, more: Record<string, unknown> = {}): Resource {
