@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { casehubLibraries, RULES_DIR } from '../src/rules/index.js'
 
-for (const library of casehubLibraries()) {
+for (const library of await casehubLibraries()) {
   const file = join(RULES_DIR, `Library-${library.id}.json`)
   writeFileSync(file, `${JSON.stringify(library, null, 2)}\n`)
   process.stdout.write(`${file}: ${Math.round(JSON.stringify(library).length / 1024)} KB\n`)

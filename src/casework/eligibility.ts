@@ -4,7 +4,9 @@
 // now. Used by $eligibility, referral intake and $triage.
 import type { Patient, ServiceRequest } from '@medplum/fhirtypes'
 import { terminologyIndex } from '../fhir/conformance/terminology.js'
-import { casehubLibraryCache, createEvaluator, ELIGIBILITY_LIBRARY, eligibilityParameters, eligibilityResult, INTAKE_PLAN_DEFINITION, type EligibilityResult, type RuleEvaluator } from '../rules/index.js'
+import { casehubLibraryCache, ELIGIBILITY_LIBRARY, eligibilityResult, INTAKE_PLAN_DEFINITION, type EligibilityResult } from '../rules/index.js'
+import { createEvaluator, type RuleEvaluator } from '../rules/evaluator.js'
+import { eligibilityParameters } from '../rules/parameters.js'
 import { codeRequirements, type CodeRequirements } from '../rules/code-requirements.js'
 import type { TerminologyIndex } from '../terminology/index.js'
 import type { ResourceStore } from '../store/types.js'

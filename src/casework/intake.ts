@@ -116,13 +116,16 @@ async function hasCrisisReferral(referral: ServiceRequest, ctx: InteractionConte
   return page.matches.some((m) => !['revoked', 'entered-in-error'].includes((JSON.parse(m.version.json!) as ServiceRequest).status))
 }
 
+// Loaded on first use: the CQL engine is heavy and most processes never evaluate. The promise
+// is kept, since each import() goes through the module loader's hooks again.
+let assessment: Promise<typeof import('./eligibility.js')> | undefined
+
 /** The rules' answer, or undefined when the patient cannot be found (data required). */
 async function evaluate(referral: ServiceRequest, ctx: InteractionContext): Promise<EligibilityResult | undefined> {
   const patientId = localId('Patient', referral.subject?.reference)
   const stored = patientId ? await ctx.store.read('Patient', patientId) : undefined
   if (!stored || stored.deleted || !stored.json) return undefined
-  // Loaded on first use: the CQL engine is heavy and most processes never evaluate.
-  const { assessEligibility } = await import('./eligibility.js')
+  const { assessEligibility } = await (assessment ??= import('./eligibility.js'))
   return assessEligibility(ctx.store, { patient: JSON.parse(stored.json), referral, baseUrl: ctx.baseUrl })
 }
 

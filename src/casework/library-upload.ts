@@ -8,7 +8,10 @@ import type { Library, OperationOutcomeIssue, Resource } from '@medplum/fhirtype
 import { invalidResource, unprocessable } from '../errors.js'
 import type { WriteHook } from '../fhir/write-hooks.js'
 import type { ResourceStore } from '../store/types.js'
-import type { ElmLibrary, LibraryVersion, PlanVersion } from '../rules/index.js'
+import {
+  casehubLibraryCache, casehubVersion, CqlCompileError, fromFhirLibrary, loadTranslator, selectLibrary,
+  type ElmLibrary, type LibraryVersion, type PlanVersion,
+} from '../rules/index.js'
 import { sqlOf } from './stratification/sql.js'
 
 const CQL = 'text/cql'
@@ -18,11 +21,6 @@ function cqlContent(library: Library): number {
 }
 
 const originOf = (library: Library) => `Library/${library.id}/_history/${library.meta?.versionId ?? ''}`
-
-// The translator is heavy (hundreds of MB, seconds to start), so it loads with the first Library.
-// (The promise is kept: each import() goes through the module loader's hooks again.)
-let loading: Promise<typeof import('../rules/index.js')> | undefined
-const rules = () => (loading ??= import('../rules/index.js'))
 
 /** ELM compiled by `check`, by CQL text, for `committed` to cache instead of compiling again
  *  (seconds); a few entries, since a write that rolls back leaves its entry behind. */
@@ -35,7 +33,8 @@ export const libraryUpload: WriteHook = {
     const library = resource as Library
     const at = cqlContent(library)
     if (at < 0) return
-    const { CqlCompileError, casehubLibraryCache, compileCql, fromFhirLibrary } = await rules()
+    // The translator is heavy (hundreds of MB, a second or more to load): it loads with the first such Library.
+    const { compileCql } = await loadTranslator()
     let source
     try {
       source = fromFhirLibrary(library).source
@@ -63,12 +62,10 @@ export const libraryUpload: WriteHook = {
   committed(resource: Resource) {
     const library = resource as Library
     if (cqlContent(library) < 0) return
-    void rules().then(({ casehubLibraryCache, fromFhirLibrary }) => {
-      const { source, elm } = fromFhirLibrary(library)
-      const compiled = elm ?? checked.get(source.cql)
-      checked.delete(source.cql)
-      casehubLibraryCache().add(source, compiled, originOf(library))
-    })
+    const { source, elm } = fromFhirLibrary(library)
+    const compiled = elm ?? checked.get(source.cql)
+    checked.delete(source.cql)
+    casehubLibraryCache().add(source, compiled, originOf(library))
   },
 }
 
@@ -101,11 +98,11 @@ interface VersionRow {
 /**
  * The canonical (`url|version`) of the library version the rules run now, named by the
  * PlanDefinition at `planUrl` when given; its source is in the process's cache on return
- * (read from the store when this process has not seen it, or has seen an older body). Without
- * any active stored version, the version CaseHub ships in rules/.
+ * (read from the store when this process has not seen it, or has seen an older body), and can
+ * be compiled if it has no ELM (the translator is then loaded). Without any active stored
+ * version, the version CaseHub ships in rules/.
  */
 export async function selectedLibrary(store: ResourceStore, url: string, planUrl?: string): Promise<string> {
-  const { casehubLibraryCache, casehubVersion, fromFhirLibrary, selectLibrary } = await rules()
   // A named (prepared) statement: it runs for every evaluation, and planning it was most of its cost.
   const { rows } = await sqlOf(store).query<VersionRow>({ name: 'casehub-library-versions', text: VERSIONS, values: [url, planUrl ?? null] })
   const libraries: LibraryVersion[] = rows
@@ -118,6 +115,7 @@ export async function selectedLibrary(store: ResourceStore, url: string, planUrl
   if (!chosen) {
     const shipped = casehubVersion(url)
     if (!shipped) throw new Error(`No active version of the CQL library ${url} is stored`)
+    await casehubLibraryCache().ready()
     return `${url}|${shipped}`
   }
   const cache = casehubLibraryCache()
@@ -130,5 +128,6 @@ export async function selectedLibrary(store: ResourceStore, url: string, planUrl
     const { source, elm } = fromFhirLibrary(library)
     cache.add(source, elm, originOf(library))
   }
+  await cache.ready()
   return `${url}|${chosen.version}`
 }

@@ -2,10 +2,13 @@
 // reused: the cql.Library per library version and terminology, and one PatientSource per process,
 // whose construction parses the 2 MB model info (~200 ms, cql-spike.md §5). The PatientSource holds
 // the patient being evaluated, so evaluations take turns; each is CPU-bound on this thread anyway.
+// It loads cql-execution and cql-exec-fhir (about half a second), so the server imports it on
+// first use (index.ts).
 import type { Bundle } from '@medplum/fhirtypes'
 import cql from 'cql-execution'
 import cqlfhir from 'cql-exec-fhir'
 import type { TerminologyIndex } from '../terminology/index.js'
+import { casehubLibraryCache } from './casehub-libraries.js'
 import { codeServiceFor, codeServiceJson, type CodeServiceJson } from './code-service.js'
 import { retrievedTypes, valueSetsOf, type ElmLibrary } from './elm.js'
 import { splitCanonical, type LibraryCache } from './library-cache.js'
@@ -53,7 +56,8 @@ export class RuleEvaluator {
    * Evaluates every define of the library for the single patient in `bundle`. Parameters are
    * passed by name to the library and its includes; `executionDateTime` fixes Now()/Today().
    */
-  evaluate(canonical: string, bundle: Bundle, parameters: Record<string, unknown>, executionDateTime?: Date): Promise<CqlResults> {
+  async evaluate(canonical: string, bundle: Bundle, parameters: Record<string, unknown>, executionDateTime?: Date): Promise<CqlResults> {
+    await this.libraries.ready()
     const { library, codeService } = this.prepare(canonical)
     const run = async () => {
       this.patientSource ??= cqlfhir.PatientSource.FHIRv401()
@@ -105,4 +109,9 @@ function terminologyKey(index: TerminologyIndex): string {
   let id = indexIds.get(index)
   if (id === undefined) indexIds.set(index, (id = nextIndexId++))
   return `${id}.${index.generation}`
+}
+
+/** An evaluator over the shared cache; `terminology` is read on each use (it may change). */
+export function createEvaluator(terminology: () => TerminologyIndex): RuleEvaluator {
+  return new RuleEvaluator(casehubLibraryCache(), terminology)
 }

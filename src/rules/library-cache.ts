@@ -5,7 +5,7 @@
 import type { ElmLibrary } from './elm.js'
 import { includesOf } from './elm.js'
 import type { LibrarySource } from './library-source.js'
-import { compileCql, forgetCompiledIncludes } from './translator.js'
+import { loadedTranslator, loadTranslator } from './load-translator.js'
 import { compareVersions } from './versions.js'
 
 const key = (url: string, version: string) => `${url}|${version}`
@@ -31,7 +31,7 @@ export class LibraryCache {
     if (before && before.cql !== source.cql) {
       // Anything that included the old text is stale too; recompiling is cheap next to a mistake.
       this.elms.clear()
-      forgetCompiledIncludes()
+      loadedTranslator()?.forgetCompiledIncludes()
     }
     this.sources.set(k, source)
     if (elm) this.elms.set(k, elm)
@@ -56,14 +56,24 @@ export class LibraryCache {
     return version ? named.find((s) => s.version === version) : this.latest(named)
   }
 
-  /** The library's ELM, compiling it (and, through the translator, its includes) if needed. */
+  /**
+   * Resolves once elm() can answer for every source held: the translator is loaded when any of
+   * them has no ELM yet (load-translator.ts). Without one to compile, nothing is loaded.
+   */
+  async ready(): Promise<void> {
+    if ([...this.sources.keys()].some((k) => !this.elms.has(k))) await loadTranslator()
+  }
+
+  /** The library's ELM, compiling it (and, through the translator, its includes) if needed: after ready(). */
   elm(url: string, version?: string): ElmLibrary {
     const source = this.source(url, version)
     if (!source) throw new Error(`No CQL library ${url}${version ? `|${version}` : ''}`)
     const k = key(source.url, source.version)
     let elm = this.elms.get(k)
     if (!elm) {
-      elm = compileCql(source.cql, (name, v) => this.byName(name, v)?.cql).elm
+      const translator = loadedTranslator()
+      if (!translator) throw new Error(`${source.url}|${source.version} has no ELM and the CQL translator is not loaded (await LibraryCache.ready() first)`)
+      elm = translator.compileCql(source.cql, (name, v) => this.byName(name, v)?.cql).elm
       const id = elm.library.identifier
       if (id.id !== source.name || id.version !== source.version) {
         throw new Error(`${source.url}|${source.version} holds CQL library ${id.id} version '${id.version}'`)

@@ -1,7 +1,7 @@
 // The RiskStratification library's contract: its url, its parameters, and how its results read
-// as a tier with its explanation (the score and each component's count and points).
+// as a tier with its explanation (the score and each component's count and points). Its
+// parameters with the assessment date as the engine takes it are in parameters.ts.
 import { CASEHUB_LIBRARY_BASE } from './library-source.js'
-import { cqlDateTime } from './eligibility.js'
 import type { CqlResults } from './evaluator.js'
 import type { ElmLibrary } from './elm.js'
 
@@ -74,12 +74,6 @@ export function thresholdParameters(thresholds: RiskThresholds): Record<string, 
   const out: Record<string, number> = {}
   for (const tier of THRESHOLD_TIERS) if (thresholds[tier] !== undefined) out[THRESHOLD_PARAMETER[tier]] = thresholds[tier]!
   return out
-}
-
-/** The library's parameters (CQL names); thresholds left out keep the library's defaults. */
-export function riskParameters(assessmentDate: string | Date, thresholds: RiskThresholds = {}): Record<string, unknown> {
-  const params: Record<string, unknown> = { 'Assessment Date': cqlDateTime(assessmentDate) }
-  return { ...params, ...thresholdParameters(thresholds) }
 }
 
 /** Reads the library's results; throws if they break the contract (a wrong Library version). */

@@ -1,7 +1,8 @@
 // The codes the eligibility library's retrieves filter on, per resource type: what the record
 // fetch may narrow its search to (src/casework/patient-record.ts).
 import t from 'tap'
-import { createEvaluator, ELIGIBILITY_LIBRARY } from '../../src/rules/index.js'
+import { ELIGIBILITY_LIBRARY } from '../../src/rules/index.js'
+import { createEvaluator } from '../../src/rules/evaluator.js'
 import { codeRequirements } from '../../src/rules/code-requirements.js'
 import { loadTerminologyDir } from '../../src/terminology/index.js'
 

@@ -2,9 +2,10 @@
 // CaseHub's libraries as FHIR Library resources, and the ELM cache keyed by url|version.
 import t from 'tap'
 import {
-  casehubLibraries, casehubSources, compileCql, CqlCompileError, fhirHelpersCql, fromFhirLibrary, LibraryCache, sourceOf,
+  casehubLibraries, casehubSources, CqlCompileError, fhirHelpersCql, fromFhirLibrary, LibraryCache, sourceOf,
   CASEHUB_LIBRARY_BASE, ELIGIBILITY_LIBRARY,
 } from '../../src/rules/index.js'
+import { compileCql } from '../../src/rules/translator.js'
 import { conversions } from '../../src/rules/model-info.js'
 import { gpPractices } from '../../src/generate/practices.js'
 
@@ -42,7 +43,7 @@ t.test('FHIRHelpers has one function per conversion the FHIR model info names, a
 })
 
 t.test('CaseHub libraries as FHIR Library resources with CQL and compiled ELM', async (t) => {
-  const libraries = casehubLibraries()
+  const libraries = await casehubLibraries()
   t.same(libraries.map((l) => l.name), ['FHIRHelpers', 'CaseHubCommon', 'CaseHubEligibility', 'CaseHubTerminology', 'RiskStratification'])
   const eligibility = libraries.find((l) => l.url === ELIGIBILITY_LIBRARY)!
   t.equal(eligibility.version, '0.1.0')
@@ -59,6 +60,7 @@ t.test('CaseHub libraries as FHIR Library resources with CQL and compiled ELM', 
 t.test('the ELM cache is keyed by url|version and compiles once', async (t) => {
   const cache = new LibraryCache()
   for (const s of casehubSources()) cache.add(s)
+  await cache.ready() // sources without ELM: the translator is loaded
   const first = cache.elm(ELIGIBILITY_LIBRARY)
   t.equal(cache.elm(ELIGIBILITY_LIBRARY, '0.1.0'), first, 'the same ELM object')
   // A new version of a library sits beside the old one; unversioned lookups take the highest.
@@ -77,6 +79,7 @@ t.test('a library that does not compile is refused, naming line and column', asy
   const cache = new LibraryCache()
   for (const s of casehubSources()) cache.add(s)
   cache.add(sourceOf("library Bad version '1'\nusing FHIR version '4.0.1'\ninclude FHIRHelpers version '4.0.1'\ncontext Patient\ndefine \"X\": [Condition] C where C.nope = 1\n"))
+  await cache.ready()
   const err = t.throws(() => cache.elm(`${CASEHUB_LIBRARY_BASE}Bad`)) as unknown as CqlCompileError
   t.type(err, CqlCompileError)
   t.match(err.issues[0], { library: 'Bad', line: 5 })

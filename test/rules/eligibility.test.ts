@@ -2,7 +2,9 @@
 // boundaries), evaluated as a pure function: no server, no database.
 import t from 'tap'
 import type { Bundle } from '@medplum/fhirtypes'
-import { createEvaluator, ELIGIBILITY_LIBRARY, eligibilityParameters, eligibilityResult } from '../../src/rules/index.js'
+import { ELIGIBILITY_LIBRARY, eligibilityResult } from '../../src/rules/index.js'
+import { createEvaluator } from '../../src/rules/evaluator.js'
+import { eligibilityParameters } from '../../src/rules/parameters.js'
 import { loadTerminologyDir } from '../../src/terminology/index.js'
 import { ASSESSED, SCENARIOS, type Scenario } from './eligibility-scenarios.js'
 

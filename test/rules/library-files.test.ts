@@ -11,7 +11,7 @@ import { precompiledElm } from '../../src/rules/precompiled.js'
 const committed = (id: string) => JSON.parse(readFileSync(join(RULES_DIR, `Library-${id}.json`), 'utf8')) as Library
 
 t.test('the committed Library files are what `npm run rules` generates from rules/*.cql', async (t) => {
-  const generated = casehubLibraries()
+  const generated = await casehubLibraries()
   const files = readdirSync(RULES_DIR).filter((f) => /^Library-.*\.json$/.test(f)).sort()
   t.same(files, generated.map((l) => `Library-${l.id}.json`).sort(), 'one file per library, no stale ones')
   for (const library of generated) {

@@ -7,7 +7,9 @@ import { invalidResource, issue, unprocessable } from '../../errors.js'
 import { terminologyIndex } from '../../fhir/conformance/terminology.js'
 import { codeRequirements, type CodeRequirements } from '../../rules/code-requirements.js'
 import { conditionDefine, conditionLibrary, issuesByCondition, type ConditionLibrary } from '../../rules/condition-library.js'
-import { casehubLibraryCache, CqlCompileError, eligibilityParameters, FHIR_HELPERS, LibraryCache, RuleEvaluator, type LibrarySource } from '../../rules/index.js'
+import { casehubLibraryCache, CqlCompileError, FHIR_HELPERS, LibraryCache, loadTranslator, type LibrarySource } from '../../rules/index.js'
+import { RuleEvaluator } from '../../rules/evaluator.js'
+import { eligibilityParameters } from '../../rules/parameters.js'
 import type { TerminologyIndex } from '../../terminology/index.js'
 import type { ResourceStore } from '../../store/types.js'
 import { fetchPatientRecord } from '../patient-record.js'
@@ -53,6 +55,8 @@ export async function evaluateConditions(
   conditions: ApplicabilityCondition[],
   ctx: ConditionContext,
 ): Promise<Map<string, boolean | undefined>> {
+  // The conditions are compiled into a library of their own: the translator is needed.
+  await loadTranslator()
   const p = prepare(main, conditions)
   const url = p.library.source.url
   const bundle = await fetchPatientRecord(store, {

@@ -13,7 +13,7 @@ import type { Patient } from '@medplum/fhirtypes'
 import { terminologyIndex } from '../../fhir/conformance/terminology.js'
 import { createPrepared, prepareCreate } from '../../fhir/write.js'
 import type { InteractionContext } from '../../fhir/types.js'
-import { createEvaluator, EvaluationPool, isRiskTier, RISK_DEFINES, RISK_LIBRARY, riskResult, thresholdParameters, tierRank, type RiskResult, type RiskTier } from '../../rules/index.js'
+import { EvaluationPool, isRiskTier, RISK_DEFINES, RISK_LIBRARY, riskResult, thresholdParameters, tierRank, type RiskResult, type RiskTier } from '../../rules/index.js'
 import type { ResourceStore } from '../../store/types.js'
 import { selectedLibrary } from '../library-upload.js'
 import { batchBundles } from './batch-records.js'
@@ -53,6 +53,10 @@ export interface RunnerOptions extends RunStore {
 
 export const DEFAULT_TAKEOVER_MS = 60_000
 
+// The CQL engine (cql-execution, cql-exec-fhir: about half a second) loads with the first run, not
+// with the server, which loads this file at start for $stratify and the resumer.
+let engine: Promise<typeof import('../../rules/evaluator.js')> | undefined
+
 /** Starts a run for the cycle of `at`, or answers the cycle's unfinished run. */
 export async function startRun(db: RunStore, at: Date, cycleMonths: number, request: RunRequest): Promise<{ run: RunRow; created: boolean }> {
   const cycle = cycleOf(at, cycleMonths)
@@ -90,6 +94,7 @@ export async function workRun(id: string, opts: RunnerOptions): Promise<RunRow |
   try {
     // The newest active version when the run is claimed; a resumed run may get a newer one.
     const library = await selectedLibrary(db.store, RISK_LIBRARY)
+    const { createEvaluator } = await (engine ??= import('../../rules/evaluator.js'))
     const evaluator = createEvaluator(terminologyIndex)
     const portable = evaluator.portable(library)
     pool = new EvaluationPool(portable, opts.workers)
