@@ -149,38 +149,26 @@ t.test('PlanDefinition/$apply', async (t) => {
     t.equal(unknown.status, 404, 'an unknown PlanDefinition')
     t.equal(unknown.body.resourceType, 'OperationOutcome')
 
+    // [what, path below /fhir (or a query on the intake PlanDefinition), status, the parameter named]
+    const INTAKE = 'PlanDefinition/casehub-intake/$apply'
+    const cases: [string, string, number, string][] = [
+      ['a subject that is not a Patient', `${INTAKE}?subject=Group/g1`, 400, 'subject'],
+      ['one subject at a time', `${INTAKE}?subject=Patient/elig-01&subject=Patient/elig-03`, 400, 'subject'],
+      ['a subject the server does not hold', `${INTAKE}?subject=Patient/nobody`, 404, 'subject'],
+      ['a referral for another patient', `${INTAKE}?subject=Patient/elig-01&referral=ServiceRequest/elig-03-sr`, 422, 'referral'],
+      ['an encounter that is not an Encounter reference', `${INTAKE}?subject=Patient/elig-01&encounter=Patient/elig-01`, 400, 'encounter'],
+      ['no planDefinition or url at instance level', `${INTAKE}?subject=Patient/elig-01&url=https://example.org/x`, 400, 'url'],
+      ['type level needs the PlanDefinition', 'PlanDefinition/$apply?subject=Patient/elig-01', 400, 'planDefinition'],
+    ]
     const noSubject = await apply('', params())
     t.equal(noSubject.status, 400, 'subject is required (1..*)')
     t.same(noSubject.body.issue[0].expression, ['subject'])
-
-    const notPatient = await apply('?subject=Group/g1')
-    t.equal(notPatient.status, 400, 'a subject that is not a Patient')
-    t.same(notPatient.body.issue[0].expression, ['subject'])
-
-    const two = await apply('?subject=Patient/elig-01&subject=Patient/elig-03')
-    t.equal(two.status, 400, 'one subject at a time')
-    t.same(two.body.issue[0].expression, ['subject'])
-
-    const nobody = await apply('?subject=Patient/nobody')
-    t.equal(nobody.status, 404, 'a subject the server does not hold')
-    t.same(nobody.body.issue[0].expression, ['subject'])
-    t.match(nobody.body.issue[0].diagnostics, /Patient\/nobody is not known/)
-
-    const otherReferral = await apply('?subject=Patient/elig-01&referral=ServiceRequest/elig-03-sr')
-    t.equal(otherReferral.status, 422, 'a referral for another patient')
-    t.same(otherReferral.body.issue[0].expression, ['referral'])
-
-    const badEncounter = await apply('?subject=Patient/elig-01&encounter=Patient/elig-01')
-    t.equal(badEncounter.status, 400, 'an encounter that is not an Encounter reference')
-    t.same(badEncounter.body.issue[0].expression, ['encounter'])
-
-    const instanceWithPlan = await apply('?subject=Patient/elig-01&url=https://example.org/x')
-    t.equal(instanceWithPlan.status, 400, 'no planDefinition or url at instance level')
-    t.same(instanceWithPlan.body.issue[0].expression, ['url'])
-
-    const typeWithout = await call(hub, 'PlanDefinition/$apply?subject=Patient/elig-01')
-    t.equal(typeWithout.status, 400, 'type level needs the PlanDefinition')
-    t.same(typeWithout.body.issue[0].expression, ['planDefinition'])
+    for (const [what, path, status, parameter] of cases) {
+      const res = await call(hub, path)
+      t.equal(res.status, status, what)
+      t.same(res.body.issue[0].expression, [parameter], `${what}: names ${parameter}`)
+      if (status === 404) t.match(res.body.issue[0].diagnostics, /Patient\/nobody is not known/)
+    }
 
     const typeUnknown = await call(hub, 'PlanDefinition/$apply?planDefinition=https://example.org/none|1&subject=Patient/elig-01')
     t.equal(typeUnknown.status, 404, 'a canonical the server does not hold')
