@@ -3,7 +3,7 @@
 // patient including the data fetch (reported, not asserted).
 import t from 'tap'
 import type { Parameters, Resource } from '@medplum/fhirtypes'
-import { startTestServer, type TestServer } from '../helpers/test-server.js'
+import { callOperation, startTestServer, type TestServer } from '../helpers/test-server.js'
 import { Population } from '../../src/generate/index.js'
 import { SCENARIOS, condition, encounter } from '../rules/eligibility-scenarios.js'
 
@@ -21,14 +21,7 @@ const metOf = (out: Parameters) =>
     (out.parameter ?? []).filter((p) => p.name === 'criterion').map((p) => [part(p, 'name').valueString, part(p, 'met')?.valueBoolean ?? null]),
   )
 
-async function call(hub: TestServer, path: string, body?: object) {
-  const res = await hub.fetch(path, {
-    method: body ? 'POST' : 'GET',
-    headers: body ? { 'content-type': 'application/fhir+json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  return { status: res.status, body: (await res.json()) as any }
-}
+const call = callOperation
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
 

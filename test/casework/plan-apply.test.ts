@@ -3,7 +3,7 @@
 // of the eligibility scenario table, type-level invocation, and the errors.
 import t from 'tap'
 import type { CarePlan, Parameters, PlanDefinition, RequestGroup, RequestGroupAction, Resource, Task } from '@medplum/fhirtypes'
-import { startTestServer, type TestServer } from '../helpers/test-server.js'
+import { callOperation, startTestServer, type TestServer } from '../helpers/test-server.js'
 import { SCENARIOS } from '../rules/eligibility-scenarios.js'
 
 const INTAKE = 'https://casehub.org/fhir/PlanDefinition/casehub-intake'
@@ -22,14 +22,7 @@ const params = (...parameter: Parameters['parameter'] & object): Parameters => (
 const subject = (id: string) => ({ name: 'subject', valueString: `Patient/${id}` })
 const referral = (id: string) => ({ name: 'referral', valueReference: { reference: `ServiceRequest/${id}` } })
 
-async function call(hub: TestServer, path: string, body?: object) {
-  const res = await hub.fetch(path, {
-    method: body ? 'POST' : 'GET',
-    headers: body ? { 'content-type': 'application/fhir+json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  return { status: res.status, body: (await res.json()) as any }
-}
+const call = callOperation
 
 /** The RequestGroup the CarePlan's activity references. */
 function requestGroup(plan: CarePlan): RequestGroup {

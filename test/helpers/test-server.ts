@@ -94,3 +94,13 @@ export async function startTestServer(t: Teardown, env: Record<string, string> =
     fetch: (path, init) => fetch(`${url}/${path.replace(/^\//, '')}`, init),
   }
 }
+
+/** An $operation by GET (no body) or POST (a Parameters or resource body), with its JSON answer. */
+export async function callOperation(hub: TestServer, path: string, body?: object): Promise<{ status: number; body: any }> {
+  const res = await hub.fetch(path, {
+    method: body ? 'POST' : 'GET',
+    headers: body ? { 'content-type': 'application/fhir+json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  return { status: res.status, body: await res.json() }
+}
