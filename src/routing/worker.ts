@@ -122,6 +122,8 @@ export class OutboxWorker {
         await this.db.store(systemContext(`outbox-batch-${this.name}`)).transaction(async (tx) => {
           const { rows } = await sqlOf(tx).query(DELIVERED_MANY, [done.map((d) => d.row.id), this.name])
           const mine = new Set(rows.map((r) => r.id as string))
+          // the tracking Tasks, locked and read in one statement rather than one each
+          await tx.lockForUpdate('Task', done.flatMap((d) => (mine.has(d.row.id) && d.row.task_id ? [d.row.task_id] : [])))
           for (const d of done) if (mine.has(d.row.id)) await this.afterDelivered(tx, d.row, d.result)
         })
         for (const d of done) this.log('info', d.fields, 'outbox delivery done')

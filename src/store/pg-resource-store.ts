@@ -17,6 +17,9 @@ const HISTORY_COLUMNS = `resource_type, id, version_id::text AS version_id, last
   method = 'DELETE' AS deleted, method, ${bodySql()} AS json`
 
 export class PgResourceStore implements ResourceStore {
+  /** Current versions read by lockForUpdate, each given out once by readForUpdate (Type/id). */
+  private readonly locked = new Map<string, StoredVersion>()
+
   constructor(
     private readonly db: Db,
     readonly context: RequestContext,
@@ -50,12 +53,30 @@ export class PgResourceStore implements ResourceStore {
   }
 
   async readForUpdate(type: string, id: string) {
+    const key = `${type}/${id}`
+    if (this.locked.has(key)) {
+      const held = this.locked.get(key)
+      this.locked.delete(key)
+      return held
+    }
     const { rows } = await this.db.query({
       name: 'read-current-for-update',
       text: `SELECT ${CURRENT_COLUMNS} FROM resource WHERE resource_type = $1 AND id = $2 FOR UPDATE`,
       values: [type, id],
     })
     return rows.length ? toVersion(rows[0]) : undefined
+  }
+
+  async lockForUpdate(type: string, ids: string[]) {
+    if (!this.inTransaction) throw new Error('lockForUpdate needs a transaction')
+    if (ids.length === 0) return
+    // In id order, as concurrent lockers take them, so two batches cannot deadlock on each other.
+    const { rows } = await this.db.query({
+      name: 'read-many-for-update',
+      text: `SELECT ${CURRENT_COLUMNS} FROM resource WHERE resource_type = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+      values: [type, ids],
+    })
+    for (const row of rows) this.locked.set(`${type}/${row.id}`, toVersion(row))
   }
 
   async vread(type: string, id: string, versionId: string) {
@@ -70,6 +91,7 @@ export class PgResourceStore implements ResourceStore {
   }
 
   async insert(v: NewVersion) {
+    this.locked.delete(`${v.resourceType}/${v.id}`)
     // One statement: the history and index rows are written only when the current row was.
     const { text, indexValues } = insertVersionSql(v.index ?? EMPTY_INDEX)
     const { rows } = await this.db.query({
@@ -82,6 +104,7 @@ export class PgResourceStore implements ResourceStore {
 
   async insertMany(versions: NewVersion[]) {
     if (versions.length === 0) return new Set<string>()
+    for (const v of versions) this.locked.delete(`${v.resourceType}/${v.id}`)
     const { text, values } = insertVersionsSql(versions)
     const { rows } = await this.db.query({
       text,
@@ -99,6 +122,7 @@ export class PgResourceStore implements ResourceStore {
   }
 
   async replace(v: NewVersion) {
+    this.locked.delete(`${v.resourceType}/${v.id}`)
     const { text, indexValues } = replaceVersionSql(v.json === null ? EMPTY_INDEX : (v.index ?? EMPTY_INDEX))
     await this.db.query({
       name: 'replace-resource',

@@ -60,6 +60,9 @@ export interface ResourceStore {
   read(resourceType: string, id: string): Promise<StoredVersion | undefined>
   /** Current version, row-locked until the surrounding transaction ends. */
   readForUpdate(resourceType: string, id: string): Promise<StoredVersion | undefined>
+  /** Row-locks many resources in one statement (in a transaction); the readForUpdate of each
+   *  that follows in the transaction is answered from what was read here. */
+  lockForUpdate(resourceType: string, ids: string[]): Promise<void>
   vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined>
   /** Inserts version 1 of a new resource; false when (type, id) already exists. */
   insert(version: NewVersion): Promise<boolean>
