@@ -51,11 +51,11 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes'
 import { runMedplumCheck } from './profile-check.js'
 import { choiceElementOf, structurePlan, type ElementPlan, type PlanConstraint, type StructurePlan } from './structure-plans.js'
 import { exists, isMetWithout, readElement, type FoundValue } from './structure-values.js'
+import { at, checkNulls, issue, numberProblem, stringProblem } from './structure-issues.js'
 
 const UCUM_VALUE = toTypedValue(UCUM)
 const HL7_BASE = 'http://hl7.org/fhir/StructureDefinition/'
 const MEDPLUM_BASE = 'https://medplum.com/fhir/StructureDefinition/'
-const MAX_STRING_LENGTH = 1024 * 1024
 
 type ParsedExpression = ReturnType<typeof parseFhirPath>
 const parsedExpressions = new Map<string, ParsedExpression>()
@@ -67,25 +67,6 @@ function parsed(expression: string): ParsedExpression {
     parsedExpressions.set(expression, atom)
   }
   return atom
-}
-
-/** An issue in medplum's form (converted by fromMedplumIssues). */
-function issue(severity: 'error' | 'warning', code: OperationOutcomeIssue['code'], text: string, path: string): OperationOutcomeIssue {
-  return { severity, code, details: { text }, expression: [path] }
-}
-
-/** What is wrong with a string value, in medplum's words (its format regexes aside, see above). */
-function stringProblem(value: string): string | undefined {
-  const first = value.charCodeAt(0)
-  // Starts with a visible ASCII character: not blank.
-  if (!(first > 32 && first < 127) && !value.trim()) return 'String must contain non-whitespace content'
-  if (value.length > MAX_STRING_LENGTH) return 'String cannot be larger than 1 MB'
-  return undefined
-}
-
-/** Location of an item: `parent.name`, with `[index]` when the element is an array. */
-function at(parent: string, name: string, index: number): string {
-  return index < 0 ? `${parent}.${name}` : `${parent}.${name}[${index}]`
 }
 
 const byNumber = (a: number, b: number) => a - b
@@ -336,20 +317,11 @@ class StructureWalker {
         const problem = stringProblem(primitive as string)
         if (problem) this.issues.push(issue('error', 'structure', problem, path))
       } else if (expected === 'number') {
-        this.checkNumber(primitive as number, type, path)
+        const problem = numberProblem(primitive as number, type)
+        if (problem) this.issues.push(issue('error', 'structure', problem, path))
       }
     }
     if (extension) this.visitObject(extension, structurePlan('Element'), path, path)
-  }
-
-  private checkNumber(value: number, type: string, path: string): void {
-    let problem: string | undefined
-    if (Number.isNaN(value) || !Number.isFinite(value)) problem = 'Invalid numeric value'
-    else if ((type === 'integer' || type === 'positiveInt' || type === 'unsignedInt') && !Number.isInteger(value)) {
-      problem = 'Expected number to be an integer'
-    } else if (type === 'positiveInt' && value <= 0) problem = 'Expected number to be positive'
-    else if (type === 'unsignedInt' && value < 0) problem = 'Expected number to be non-negative'
-    if (problem) this.issues.push(issue('error', 'structure', problem, path))
   }
 
   /**
@@ -385,34 +357,6 @@ class StructureWalker {
       if (!(key in plan.elementMap) && !(key.startsWith('_') && key.slice(1) in plan.elementMap)) {
         this.issues.push(issue('error', 'structure', `Invalid additional property "${key}"`, `${path}.${key}`))
       }
-    }
-  }
-}
-
-/**
- * Null values: only allowed as items of a primitive array whose `_x` array
- * has an item at the same index, and the reverse (R4 json.html#primitive).
- */
-function checkNulls(object: Record<string, unknown>, path: string, issues: OperationOutcomeIssue[]): void {
-  for (const key of Object.keys(object)) {
-    const value = object[key]
-    const propertyPath = `${path}.${key}`
-    if (value === null) {
-      issues.push(issue('error', 'structure', 'Invalid null value', propertyPath))
-    } else if (Array.isArray(value)) {
-      const partner = object[key.startsWith('_') ? key.slice(1) : `_${key}`] as any
-      for (let i = 0; i < value.length; i++) {
-        const item = value[i]
-        if (item === undefined) {
-          issues.push(issue('error', 'structure', 'Invalid undefined value', `${propertyPath}[${i}]`))
-        } else if (item === null && !partner?.[i]) {
-          issues.push(issue('error', 'structure', 'Invalid null value', `${propertyPath}[${i}]`))
-        } else if (item && typeof item === 'object') {
-          checkNulls(item as Record<string, unknown>, `${propertyPath}[${i}]`, issues)
-        }
-      }
-    } else if (typeof value === 'object') {
-      checkNulls(value as Record<string, unknown>, propertyPath, issues)
     }
   }
 }
