@@ -9,6 +9,7 @@ import { bodySql, currentColumns, toVersion } from './rows.js'
 import type { IncludeQuery, SearchQuery } from './search-types.js'
 import type { HistoryQuery, NewVersion, ResourceStore, SearchIndexRows, SearchPage, StoredVersion } from './types.js'
 import { serialClient } from './serial-client.js'
+import { writeBehind, type WriteBehind } from './write-behind.js'
 
 type Db = pg.Pool | pg.PoolClient
 
@@ -26,6 +27,8 @@ export class PgResourceStore implements ResourceStore {
     private readonly inTransaction = false,
     private readonly committed: (() => void)[] = [],
     private readonly closing: (() => Promise<void>)[] = [],
+    /** in a transaction: next versions held back and sent together (write-behind.ts) */
+    private readonly behind?: WriteBehind,
   ) {}
 
   /** The connection (inside a transaction: the transaction's), for SQL beside the resource store's own, such as the outbox's. */
@@ -123,6 +126,7 @@ export class PgResourceStore implements ResourceStore {
 
   async replace(v: NewVersion) {
     this.locked.delete(`${v.resourceType}/${v.id}`)
+    if (this.behind) return this.behind.replace(v)
     const { text, indexValues } = replaceVersionSql(v.json === null ? EMPTY_INDEX : (v.index ?? EMPTY_INDEX))
     await this.db.query({
       name: 'replace-resource',
@@ -253,10 +257,12 @@ export class PgResourceStore implements ResourceStore {
     const client = await (this.db as pg.Pool).connect()
     try {
       await client.query('BEGIN')
-      const tx = new PgResourceStore(serialClient(client), this.context, true)
+      const behind = writeBehind(serialClient(client))
+      const tx = new PgResourceStore(behind.db, this.context, true, [], [], behind)
       const result = await fn(tx)
       // Work queued for the end of the transaction may queue more (e.g. a write with hooks)
       for (let next = tx.closing.shift(); next; next = tx.closing.shift()) await next()
+      await behind.flush()
       await client.query('COMMIT')
       for (const done of tx.committed) done()
       return result

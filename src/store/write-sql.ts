@@ -1,7 +1,7 @@
 // The statements that write a version: the current row, its history row and its search index
 // rows in one statement. Shared with the benchmark's baseline so both run the same SQL.
 import { deleteIndexCtes, INDEX_TABLES, insertIndexCtes } from './index-sql.js'
-import type { SearchIndexRows } from './types.js'
+import type { NewVersion, SearchIndexRows } from './types.js'
 
 /** $1 type, $2 id, $3 version, $4 lastUpdated, $5 body, $6 method, then the index arrays. */
 export function insertVersionSql(index: SearchIndexRows) {
@@ -26,9 +26,67 @@ export function insertVersionSql(index: SearchIndexRows) {
  * and so are their index rows; the statement returns the ids it inserted.
  */
 export function insertVersionsSql(versions: { index?: SearchIndexRows }[]) {
+  const { ctes, values } = batchIndexCtes(versions, 7)
+  const text = `WITH input AS (
+               SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[])
+                 WITH ORDINALITY AS x(resource_type, id, version_id, last_updated, content, method, position)),
+             current AS (
+               INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
+               SELECT resource_type, id, version_id, last_updated, false, content::json FROM input
+               ON CONFLICT DO NOTHING
+               RETURNING resource_type, id, version_id, last_updated, content),
+             history AS (
+               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
+               SELECT c.resource_type, c.id, c.version_id, c.last_updated, i.method, c.content
+               FROM current c JOIN input i ON i.resource_type = c.resource_type AND i.id = c.id
+               RETURNING resource_type, id)${ctes.map((c) => `,\n${c}`).join('')}
+             SELECT resource_type, id FROM history`
+  return { text, values }
+}
+
+/**
+ * The next version of many resources in one statement (the writes a transaction held back,
+ * write-behind.ts): one row each, and no resource twice. The parameters are arrays (type, id,
+ * version, lastUpdated, deleted, body, method) and then the index arrays as insertVersionsSql's.
+ * The old versions' index rows go and the new ones arrive in the same statement, as in
+ * replaceVersionSql.
+ */
+export function replaceVersionsSql(versions: NewVersion[]) {
+  const index = batchIndexCtes(versions.map((v) => (v.json === null ? {} : v)), 8)
+  const text = `WITH input AS (
+               SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::boolean[], $6::text[], $7::text[])
+                 WITH ORDINALITY AS x(resource_type, id, version_id, last_updated, deleted, content, method, position)),
+             current AS (
+               UPDATE resource r SET version_id = i.version_id, last_updated = i.last_updated, deleted = i.deleted, content = i.content::json
+               FROM input i WHERE r.resource_type = i.resource_type AND r.id = i.id
+               RETURNING r.resource_type, r.id, r.version_id, r.last_updated, r.content),
+             history AS (
+               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
+               SELECT c.resource_type, c.id, c.version_id, c.last_updated, i.method, c.content
+               FROM current c JOIN input i ON i.resource_type = c.resource_type AND i.id = c.id),
+             ${INDEX_TABLES.map((t) => `del_${t.table} AS (DELETE FROM ${t.table} x USING input i WHERE x.resource_type = i.resource_type AND x.id = i.id)`).join(',\n')}${index.ctes.map((c) => `,\n${c}`).join('')}
+             SELECT 1`
+  const values = [
+    versions.map((v) => v.resourceType),
+    versions.map((v) => v.id),
+    versions.map((v) => v.versionId),
+    versions.map((v) => v.lastUpdated),
+    versions.map((v) => v.json === null),
+    versions.map((v) => v.json),
+    versions.map((v) => v.method),
+    ...index.values,
+  ]
+  return { text, values }
+}
+
+/**
+ * Index rows of a batch: per index table that has rows, an INSERT from unnest() over one array
+ * per column, led by the row's position in the batch and joined to the `current` rows written.
+ */
+function batchIndexCtes(versions: { index?: SearchIndexRows }[], first: number) {
   const values: unknown[] = []
   const ctes: string[] = []
-  let n = 7
+  let n = first
   for (const t of INDEX_TABLES) {
     const owners: number[] = []
     const columns: unknown[][] = t.columns.map(() => [])
@@ -47,21 +105,7 @@ export function insertVersionsSql(versions: { index?: SearchIndexRows }[]) {
       JOIN input i ON i.position = u.position
       JOIN current c ON c.resource_type = i.resource_type AND c.id = i.id)`)
   }
-  const text = `WITH input AS (
-               SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[])
-                 WITH ORDINALITY AS x(resource_type, id, version_id, last_updated, content, method, position)),
-             current AS (
-               INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
-               SELECT resource_type, id, version_id, last_updated, false, content::json FROM input
-               ON CONFLICT DO NOTHING
-               RETURNING resource_type, id, version_id, last_updated, content),
-             history AS (
-               INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, content)
-               SELECT c.resource_type, c.id, c.version_id, c.last_updated, i.method, c.content
-               FROM current c JOIN input i ON i.resource_type = c.resource_type AND i.id = c.id
-               RETURNING resource_type, id)${ctes.map((c) => `,\n${c}`).join('')}
-             SELECT resource_type, id FROM history`
-  return { text, values }
+  return { ctes, values }
 }
 
 /**
