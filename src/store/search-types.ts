@@ -56,7 +56,15 @@ export type Condition =
   | { kind: 'composite'; values: Condition[][] }
   /** token :in / :not-in a ValueSet, or :below / :above a code (`hierarchy`); the FHIR layer
    *  expands it into a token condition */
-  | { kind: 'tokenIn'; param: string; valueSets: string[]; not: boolean; hierarchy?: { direction: 'below' | 'above'; codes: { system: string; code: string }[] } }
+  | {
+      kind: 'tokenIn'
+      param: string
+      valueSets: string[]
+      not: boolean
+      hierarchy?: { direction: 'below' | 'above'; codes: { system: string; code: string }[] }
+      /** the search parameter an error names, when not param:modifier (e.g. _filter) */
+      origin?: string
+    }
 
 export interface SortKey {
   /** 'id', 'type' and 'lastUpdated' sort on the resource row; others on index rows of param */

@@ -52,7 +52,7 @@ const DATE_OPS = new Set([...PREFIXES, 'po'])
 /** Supported operators by parameter type (search_filter.html, the table of interpretations by type). */
 const OPERATORS: Record<string, string[]> = {
   string: ['eq', 'ne', 'co', 'sw', 'ew', 'pr'],
-  token: ['eq', 'ne', 'pr'],
+  token: ['eq', 'ne', 'in', 'ni', 'ss', 'sb', 'pr'],
   date: [...DATE_OPS, 'pr'],
   number: [...PREFIXES, 'pr'],
   quantity: [...PREFIXES, 'pr'],
@@ -82,6 +82,14 @@ function valueCondition(param: SearchParam, c: Comparison, baseUrl: string): Con
       return not({ kind: 'string', param: code, mode, values: [foldText(c.value)] })
     }
     case 'token': {
+      // in / ni: the codes of a ValueSet (as :in / :not-in); ss / sb: the resource's code subsumes
+      // / is subsumed by the given one (as :above / :below), from the code systems held here
+      if (c.op === 'in' || c.op === 'ni') return { kind: 'tokenIn', param: code, valueSets: [c.value], not: c.op === 'ni', origin: '_filter' }
+      if (c.op === 'ss' || c.op === 'sb') {
+        const [system, concept, ...rest] = withSystemAlias(c.value, 0).split('|')
+        if (!system || !concept || rest.length) throw filterError(`${c.op} needs system|code, got ${JSON.stringify(c.value)}`, c.valueAt)
+        return { kind: 'tokenIn', param: code, valueSets: [], not: false, hierarchy: { direction: c.op === 'ss' ? 'above' : 'below', codes: [{ system, code: concept }] }, origin: '_filter' }
+      }
       // ne is the :not modifier: resources without the code, those with no value included
       const value = parsed(c, 'token ([system]|code)', () => tokenValue(withSystemAlias(c.value, 0), code))
       return { kind: 'token', param: code, values: [value], not: c.op === 'ne' }
@@ -144,9 +152,5 @@ function unsupported(kind: string, code: string, c: Comparison): Error {
   const supported = OPERATORS[kind]
   const what = kind === code ? code : `${kind} parameter ${JSON.stringify(code)}`
   if (!supported) return filterError(`${what} cannot be used in _filter`, c.path[c.path.length - 1].at)
-  const hint =
-    kind === 'token' && ['in', 'ni', 'ss', 'sb'].includes(c.op)
-      ? '; outside _filter, the :in, :not-in, :above and :below modifiers do this'
-      : ''
-  return filterError(`operator ${c.op} is not supported for ${what} (supported: ${supported.join(', ')})${hint}`, c.opAt)
+  return filterError(`operator ${c.op} is not supported for ${what} (supported: ${supported.join(', ')})`, c.opAt)
 }

@@ -22,8 +22,8 @@ export async function resolveValueSets(conditions: Condition[], store: ResourceS
 async function resolve(c: Condition, store: ResourceStore, baseUrl: string): Promise<Condition> {
   switch (c.kind) {
     case 'tokenIn': {
-      const values: TokenMatch[] = c.hierarchy ? subsumed(c.hierarchy, c.param) : []
-      for (const url of c.valueSets) values.push(...(await expand(url, store, baseUrl, 0, `${c.param}:${c.not ? 'not-in' : 'in'}`)))
+      const values: TokenMatch[] = c.hierarchy ? subsumed(c.hierarchy, c.origin ?? `${c.param}:${c.hierarchy.direction}`) : []
+      for (const url of c.valueSets) values.push(...(await expand(url, store, baseUrl, 0, c.origin ?? `${c.param}:${c.not ? 'not-in' : 'in'}`)))
       // An empty value set matches nothing (and :not-in everything).
       if (values.length === 0) {
         const has = (missing: boolean): Condition => ({ kind: 'missing', table: 'token', param: c.param, missing })
@@ -36,7 +36,10 @@ async function resolve(c: Condition, store: ResourceStore, baseUrl: string): Pro
     case 'has':
       return { ...c, condition: await resolve(c.condition, store, baseUrl) }
     case 'or':
+    case 'and':
       return { ...c, conditions: await Promise.all(c.conditions.map((x) => resolve(x, store, baseUrl))) }
+    case 'not':
+      return { ...c, condition: await resolve(c.condition, store, baseUrl) }
     default:
       return c
   }
@@ -55,8 +58,7 @@ async function expand(ref: string, store: ResourceStore, baseUrl: string, depth:
 }
 
 /** The codes a code subsumes (:below) or is subsumed by (:above), itself included. */
-function subsumed(h: NonNullable<Extract<Condition, { kind: 'tokenIn' }>['hierarchy']>, param: string): TokenMatch[] {
-  const key = `${param}:${h.direction}`
+function subsumed(h: NonNullable<Extract<Condition, { kind: 'tokenIn' }>['hierarchy']>, key: string): TokenMatch[] {
   return h.codes.flatMap(({ system, code }) => {
     const cs = terminologyIndex().codeSystem(system)
     if (!cs) {

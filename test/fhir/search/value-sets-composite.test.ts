@@ -79,6 +79,26 @@ t.test('ValueSets and composites', async (t) => {
     t.equal(snomed.status, 400, 'no SNOMED CT hierarchy here')
     t.same(((await snomed.json()) as any).issue[0].expression, ['code:below'])
     t.equal((await hub.fetch(`Task?business-status:below=${RR}|no-such-code`)).status, 400)
+
+    // _filter's in, ni, ss and sb (search_filter.html#ops) mean :in, :not-in, :above and :below
+    const filter = (f: string) => ids(`Task?_id=${all}&_filter=${encodeURIComponent(f)}`)
+    const notMet = 'https://example.org/ValueSet/criteria-not-met'
+    t.same(await filter(`business-status in ${notMet}`), [under18, notEligible].sort(), '_filter in (is-a includes the code itself)')
+    t.same(await filter(`business-status ni ${notMet}`), [duplicate, acutely].sort(), '_filter ni')
+    t.same(await filter(`business-status sb ${RR}|not-eligible`), [under18, acutely, notEligible].sort(), '_filter sb: subsumed by the code')
+    t.same(await filter(`business-status ss ${RR}|under-18`), [under18, notEligible].sort(), '_filter ss: subsumes the code')
+    t.same(await filter(`business-status sb ${RR}|not-eligible and not(business-status in ${notMet})`), [acutely], 'inside and / not(…)')
+    t.same(await filter(`business-status eq ${RR}|duplicate or business-status ss ${RR}|under-18`), [duplicate, under18, notEligible].sort(), 'inside or')
+    for (const [f, says] of [
+      [`code sb ${SCT}|84114007`, /no CodeSystem http:\/\/snomed.info\/sct/],
+      ['code in https://example.org/ValueSet/none', /Unknown ValueSet/],
+    ] as const) {
+      const res = await hub.fetch(`Condition?_filter=${encodeURIComponent(f)}`)
+      t.equal(res.status, 400, f)
+      const outcome = (await res.json()) as any
+      t.same(outcome.issue[0].expression, ['_filter'], 'the error names _filter')
+      t.match(outcome.issue[0].diagnostics, says)
+    }
   })
 
   t.test('code-value-quantity: both components on the same Observation', async (t) => {
