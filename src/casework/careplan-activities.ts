@@ -11,7 +11,8 @@
 // identifier careplan-activity|CarePlan/{id}#{key}, key = the activity's element id when it has
 // one, else its place (activity[n]). Writing the CarePlan again finds it by that key and makes
 // no second one. An activity that becomes cancelled or stopped (entered-in-error), or the whole
-// plan revoked (entered-in-error), withdraws its referral (onward-withdrawal.ts).
+// plan revoked (entered-in-error), withdraws its referral (onward-withdrawal.ts). Activities given
+// by reference are careplan-references.ts's.
 import type { CarePlan, CarePlanActivityDetail, CodeableConcept, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes'
 import { unprocessable } from '../errors.js'
 import { parseSearch } from '../fhir/search/parse.js'
@@ -20,6 +21,7 @@ import type { WriteHook } from '../fhir/write-hooks.js'
 import { createVersion } from '../fhir/write.js'
 import { localId } from './local-id.js'
 import { withdrawReferral } from './onward-withdrawal.js'
+import { reconcileReferenced, referencedRequests } from './careplan-references.js'
 import { serviceTypesFor } from './routing-rules.js'
 
 export const ACTIVITY_ID = 'https://casehub.org/fhir/Id/careplan-activity'
@@ -94,12 +96,14 @@ async function reconcile(resource: Resource, ctx: InteractionContext): Promise<v
   const plan = resource as CarePlan & { id: string }
   const planStop = PLAN_STOPPING[plan.status] as Withdrawn | undefined
   const activities = plan.activity ?? []
-  if (!planStop && !activities.some((a) => a.detail?.kind === 'ServiceRequest')) return
+  const referenced = referencedRequests(plan).length > 0
+  if (!planStop && !referenced && !activities.some((a) => a.detail?.kind === 'ServiceRequest')) return
   // only a Patient's plan: an onward referral and its delivery are about one patient
   if (!localId('Patient', plan.subject?.reference)) return
   const made = await madeFor(plan.id, ctx)
   const cause = { reference: `CarePlan/${plan.id}` }
   const ordering = plan.status === 'active' && (plan.intent === 'plan' || plan.intent === 'order')
+  if (referenced) await reconcileReferenced(plan, ctx, { ordering, withdrawn: planStop })
 
   for (const [n, activity] of activities.entries()) {
     const detail = activity.detail

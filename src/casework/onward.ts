@@ -1,6 +1,6 @@
-// Onward referral (issue 6 "Trigger"): a ServiceRequest created active, intent order, whose
-// performer is a HealthcareService held here with an active Endpoint that has an address, is
-// routed there. In the create's own transaction CaseHub creates its tracking Task (requested;
+// Onward referral (issue 6 "Trigger"): a ServiceRequest created active (or made active later),
+// intent order, whose performer is a HealthcareService held here with an active Endpoint that
+// has an address, is routed there. In the write's own transaction CaseHub creates its tracking Task (requested;
 // focus = the ServiceRequest, owner = the HealthcareService) and enqueues the delivery in the
 // outbox, so the referral, the Task and the delivery commit together or not at all.
 // Without a performer, routing rules may choose the service (routing-rules.ts).
@@ -71,21 +71,33 @@ export function trackingTask(referral: ServiceRequest, service: Destination['ser
 export function onwardReferralHook(maxAttempts = DEFAULT_MAX_ATTEMPTS): WriteHook {
   return {
     name: 'onward-referral',
-    async created(resource, ctx: InteractionContext) {
+    created: (resource, ctx) => route(resource as ServiceRequest, ctx, maxAttempts),
+    // A request written first as a draft (or on hold) is routed when it becomes active, once:
+    // one that was ever enqueued is not sent again.
+    async updated(resource, previous, ctx) {
       const referral = resource as ServiceRequest
-      const destination = (await destinationOf(referral, ctx.store)) ?? (await routeByRules(referral, ctx.store))
-      if (!destination) return
-      const taskId = randomUUID()
-      await createVersion(ctx, ctx.store, trackingTask(referral, destination.service), { id: taskId })
-      await enqueue(ctx.store, {
-        endpointId: destination.endpoint.id,
-        serviceId: destination.service.id,
-        payload: { type: 'ServiceRequest', id: referral.id! },
-        taskId,
-        maxAttempts,
-      })
+      if (referral.status !== 'active' || referral.intent !== 'order') return
+      const before = previous as ServiceRequest | undefined
+      if (before?.status === 'active' && before.intent === 'order') return
+      const { rowCount } = await sqlOf(ctx.store).query(`SELECT 1 FROM outbox WHERE payload_type = 'ServiceRequest' AND payload_id = $1 LIMIT 1`, [referral.id])
+      if (!rowCount) await route(referral, ctx, maxAttempts)
     },
   }
+}
+
+/** Routes `referral` when it has a destination: its tracking Task and its delivery, in the write's transaction. */
+async function route(referral: ServiceRequest, ctx: InteractionContext, maxAttempts: number): Promise<void> {
+  const destination = (await destinationOf(referral, ctx.store)) ?? (await routeByRules(referral, ctx.store))
+  if (!destination) return
+  const taskId = randomUUID()
+  await createVersion(ctx, ctx.store, trackingTask(referral, destination.service), { id: taskId })
+  await enqueue(ctx.store, {
+    endpointId: destination.endpoint.id,
+    serviceId: destination.service.id,
+    payload: { type: 'ServiceRequest', id: referral.id! },
+    taskId,
+    maxAttempts,
+  })
 }
 
 export const onwardReferral: WriteHook = onwardReferralHook()
