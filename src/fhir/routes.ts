@@ -79,7 +79,7 @@ export function matchRoute(method: Method, path: string): MatchedRoute {
         shape = 'type/id/$op'
       }
       else if (segments.length === 3 && third === '_history') shape = 'type/id/_history'
-      else if (segments.length === 3 && isResourceType(third)) {
+      else if (segments.length === 3 && (isResourceType(third) || third === '*')) {
         params.compartmentType = third
         shape = 'type/id/type'
       }

@@ -47,6 +47,8 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
   switch (c.kind) {
     case 'id':
       return `${idSql} = ANY(${p.add(c.ids, 'text[]')})`
+    case 'type':
+      return `${typeSql} = ANY(${p.add(c.types, 'text[]')})`
     case 'lastUpdated': {
       const col = row ? `${row}.last_updated` : undefined
       const ors = c.values.map((v) => rangeSql(v, col ?? 'lu.last_updated', col ?? 'lu.last_updated', p, 'timestamptz', true))
@@ -108,7 +110,7 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
   }
 }
 
-type ValueCondition = Exclude<Condition, { kind: 'id' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'text' | 'near' | 'or' | 'and' | 'not' | 'tokenIn' | 'composite' }>
+type ValueCondition = Exclude<Condition, { kind: 'id' | 'type' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'text' | 'near' | 'or' | 'and' | 'not' | 'tokenIn' | 'composite' }>
 
 /** Component rows of one element (same tuple) that each meet their component's condition. */
 function compositeSql(components: Condition[], typeSql: string, idSql: string, p: SqlParams): string {

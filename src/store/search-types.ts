@@ -29,6 +29,8 @@ export type IndexTable = 'string' | 'token' | 'date' | 'number' | 'quantity' | '
 /** Each condition is an OR over its values; a search is the AND of its conditions. */
 export type Condition =
   | { kind: 'id'; ids: string[] }
+  /** the resource is of one of these types (a search over several types) */
+  | { kind: 'type'; types: string[] }
   | { kind: 'lastUpdated'; values: RangeValue[] }
   /** start, contains, equal and end compare folded text (search.html#string); exact the text as written */
   | { kind: 'string'; param: string; mode: 'start' | 'exact' | 'contains' | 'equal' | 'end'; values: string[] }

@@ -1,12 +1,12 @@
 // search: GET [base]/[type]?params, POST [base]/[type]/_search, GET [base]?_type=... (system)
-// and GET [base]/Patient/{id}/[type] (compartment) — http.html#search, search.html.
+// and GET [base]/{compartment}/{id}/[type] or /* (compartment search) — http.html#search, search.html.
 // Unknown parameters are reported in an OperationOutcome entry, or refused (400) with
 // Prefer: handling=strict (search.html#errors). Pages are keyset cursors in the links.
 import { badRequest, issue, notFound, outcome } from '../../errors.js'
 import type { Condition } from '../../store/search-types.js'
 import type { StoredVersion } from '../../store/types.js'
 import { RawJson } from '../bundle-json.js'
-import { patientCompartment } from '../search/compartment.js'
+import { COMPARTMENTS, compartmentCondition, wholeCompartment } from '../search/compartment.js'
 import { fetchIncludes } from '../search/includes.js'
 import { encodeCursor, parseSearch } from '../search/parse.js'
 import { resolveValueSets } from '../search/value-sets.js'
@@ -22,10 +22,15 @@ export const searchSystem: Handler = (req, ctx) => {
 }
 
 export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType }) => {
-  if (type !== 'Patient') throw notFound(`Compartment searches are supported for Patient, not ${type}`)
-  const condition = patientCompartment(compartmentType!, id!)
-  if (!condition) throw notFound(`${compartmentType} resources are not in the Patient compartment`)
-  return runSearch(req, ctx, [compartmentType!], `Patient/${id}/${compartmentType}`, condition)
+  if (!COMPARTMENTS.includes(type!)) throw notFound(`${type} is not a compartment (compartments: ${COMPARTMENTS.join(', ')})`)
+  if (compartmentType === '*') {
+    const whole = wholeCompartment(type!, id!)
+    if (!whole) throw notFound(`The ${type} compartment holds no resource types`)
+    return runSearch(req, ctx, whole.types, `${type}/${id}/*`, whole.condition)
+  }
+  const condition = compartmentCondition(type!, compartmentType!, id!)
+  if (!condition) throw notFound(`${compartmentType} resources are not in the ${type} compartment`)
+  return runSearch(req, ctx, [compartmentType!], `${type}/${id}/${compartmentType}`, condition)
 }
 
 async function runSearch(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, extra?: Condition) {
