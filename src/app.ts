@@ -8,6 +8,7 @@ import { serialize } from './fhir/bundle-json.js'
 import { FHIR_JSON, render } from './fhir/http-response.js'
 import { errorFormat } from './fhir/format.js'
 import { fhirPlugin } from './fhir/plugin.js'
+import { SearchResultCache } from './fhir/search/result-cache.js'
 import { initSearchParameters } from './fhir/search/parameters.js'
 import { initValidation } from './fhir/validation/index.js'
 import { setUnknownProfilePolicy } from './fhir/conformance/declared-profiles.js'
@@ -126,6 +127,15 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
     app.addHook('onListen', async () => resumer.start(config.baseUrl ?? `${app.listeningOrigin}/fhir`))
     app.addHook('onClose', () => resumer.stop())
   }
-  await app.register(fhirPlugin, { prefix: '/fhir', config, db })
+  const searchCache = new SearchResultCache(config.searchCacheBytes)
+  app.decorate('searchCache', searchCache)
+  await app.register(fhirPlugin, { prefix: '/fhir', config, db, searchCache })
   return app
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** the FHIR API's cache of repeated search results */
+    searchCache: SearchResultCache
+  }
 }

@@ -18,6 +18,8 @@ export interface Config {
   /** Public base URL of the FHIR API; derived from the Host header when absent */
   baseUrl?: string
   dbPoolSize: number
+  /** memory for repeated search results, bytes (0: off); see fhir/search/result-cache.ts */
+  searchCacheBytes: number
   /** a meta.profile the server does not know: 'warning' accepts the resource, 'error' rejects it (422) */
   unknownProfile: 'warning' | 'error'
   /** when the case management service works, Europe/London time, e.g. 'Mon-Fri 08:00-16:00' */
@@ -71,6 +73,7 @@ const schema = {
     CASEHUB_REFERENCE_POLICY: { enum: ['lenient', 'strict'], default: 'lenient' },
     CASEHUB_BASE_URL: { type: 'string', pattern: '^https?://[^\\s]+[^/]$' },
     CASEHUB_DB_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+    CASEHUB_SEARCH_CACHE_MB: { type: 'integer', minimum: 0, maximum: 65_536, default: 64 },
     CASEHUB_UNKNOWN_PROFILE: { enum: ['warning', 'error'], default: 'warning' },
     CASEHUB_SERVICE_HOURS: {
       type: 'string',
@@ -170,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     referencePolicy: v.CASEHUB_REFERENCE_POLICY,
     baseUrl: v.CASEHUB_BASE_URL,
     dbPoolSize: v.CASEHUB_DB_POOL_SIZE,
+    searchCacheBytes: v.CASEHUB_SEARCH_CACHE_MB * 1024 * 1024,
     unknownProfile: v.CASEHUB_UNKNOWN_PROFILE,
     serviceHours: v.CASEHUB_SERVICE_HOURS,
     bankHolidays: v.CASEHUB_BANK_HOLIDAYS ? String(v.CASEHUB_BANK_HOLIDAYS).split(',') : [],

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { badRequest } from '../errors.js'
 import type { Config } from '../config.js'
+import type { SearchResultCache } from './search/result-cache.js'
 import type { Database } from '../store/database.js'
 import { checkContentType, isXmlType, negotiate, summaryMode } from './format.js'
 import { fromXml } from './xml/from-xml.js'
@@ -20,9 +21,11 @@ const FORM = 'application/x-www-form-urlencoded'
 export interface FhirPluginOptions {
   config: Config
   db: Database
+  /** repeated search results (search/result-cache.ts); absent: every search runs */
+  searchCache?: SearchResultCache
 }
 
-export async function fhirPlugin(app: FastifyInstance, { config, db }: FhirPluginOptions) {
+export async function fhirPlugin(app: FastifyInstance, { config, db, searchCache }: FhirPluginOptions) {
   const handlerFor = (i: Interaction): Handler => (i === 'transaction' ? bundle : HANDLERS[i])
 
   // Bodies arrive as text and are parsed here, so a malformed body gets an OperationOutcome.
@@ -69,6 +72,7 @@ export async function fhirPlugin(app: FastifyInstance, { config, db }: FhirPlugi
       store: db.store({ requestId: request.id, principal: { kind: 'anonymous' } }),
       baseUrl: config.baseUrl ?? `${request.protocol}://${request.host}/fhir`,
       referencePolicy: config.referencePolicy,
+      searchCache,
     }
     const response = await handlerFor(interaction)(fhirRequest, ctx, params)
     return sendFhir(reply, response, {

@@ -1,5 +1,6 @@
 // The plain request/response shapes every interaction handler takes and returns. No Fastify
 // types here, so handlers run the same from HTTP, from a Bundle entry and from `casehub load`.
+import type { SearchResultCache } from './search/result-cache.js'
 import type { ResourceStore } from '../store/types.js'
 import type { ReferencePolicy } from '../config.js'
 
@@ -40,6 +41,8 @@ export interface InteractionContext {
   store: ResourceStore
   baseUrl: string
   referencePolicy: ReferencePolicy
+  /** the server's cache of repeated search results (search/result-cache.ts); none: every search runs */
+  searchCache?: SearchResultCache
 }
 
 export type Handler = (req: FhirRequest, ctx: InteractionContext, params: RouteParams) => Promise<FhirResponse>

@@ -252,6 +252,12 @@ export class PgResourceStore implements ResourceStore {
     return new Set(rows.map((r) => r.key as string))
   }
 
+  async snapshot() {
+    if (this.inTransaction) return undefined
+    const { rows } = await this.db.query({ name: 'current-snapshot', text: 'SELECT pg_current_snapshot()::text AS s' })
+    return rows[0].s as string
+  }
+
   async transaction<T>(fn: (tx: ResourceStore) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this)
     const client = await (this.db as pg.Pool).connect()

@@ -89,6 +89,9 @@ export interface ResourceStore {
   guardConditional(resourceType: string, criteria: string): Promise<void>
   /** Which of the `Type/id` keys name a current, not deleted resource. */
   existing(keys: string[]): Promise<Set<string>>
+  /** The database's current snapshot (pg_current_snapshot()) as text, outside a transaction;
+   *  undefined inside one. Equal snapshots see the same committed data. */
+  snapshot(): Promise<string | undefined>
   /** Runs `fn` once the current transaction commits (at once outside a transaction); not after a rollback. */
   afterCommit(fn: () => void): void
   /** Inside a transaction: runs `fn` (which may write more) after the caller's work, just before

@@ -10,7 +10,7 @@ import { COMPARTMENTS, compartmentCondition, wholeCompartment } from '../search/
 import { fetchIncludes } from '../search/includes.js'
 import { encodeCursor, parseSearch } from '../search/parse.js'
 import { resolveValueSets } from '../search/value-sets.js'
-import type { FhirRequest, Handler, InteractionContext } from '../types.js'
+import type { FhirRequest, FhirResponse, Handler, InteractionContext } from '../types.js'
 import { isResourceType, resourceTypes } from '../validation/index.js'
 
 export const search: Handler = (req, ctx, { type }) => runSearch(req, ctx, [type!], type!)
@@ -33,7 +33,15 @@ export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType
   return runSearch(req, ctx, [compartmentType!], `${type}/${id}/${compartmentType}`, condition)
 }
 
-async function runSearch(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, extra?: Condition) {
+async function runSearch(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, extra?: Condition): Promise<FhirResponse> {
+  if (!ctx.searchCache) return searchNow(req, ctx, types, path, extra)
+  const strict = /handling\s*=\s*strict/.test(req.headers.prefer ?? '')
+  const query = Object.entries(req.query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const key = JSON.stringify([ctx.baseUrl, path, types.length, strict, query])
+  return ctx.searchCache.answer(key, ctx.store, () => searchNow(req, ctx, types, path, extra))
+}
+
+async function searchNow(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, extra?: Condition): Promise<FhirResponse> {
   const parsed = parseSearch(types, req.query, ctx.baseUrl)
   const strict = /handling\s*=\s*strict/.test(req.headers.prefer ?? '')
   if (parsed.ignored.length && strict) {

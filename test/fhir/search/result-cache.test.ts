@@ -1,0 +1,77 @@
+// Repeated searches are answered from a cache only while the database has not changed
+// (fhir/search/result-cache.ts): never a stale answer, whoever wrote — this server, another
+// connection (as another server or worker would), a transaction that was open when the search
+// ran — and searches that take new SearchParameters into account at once.
+import t from 'tap'
+import pg from 'pg'
+import { startTestServer, type TestServer } from '../../helpers/test-server.js'
+import { matchIds, putAll } from './helpers.js'
+
+const patient = (id: string, family: string) => ({ resourceType: 'Patient' as const, id, name: [{ family }] })
+const stats = (hub: TestServer) => ({ ...hub.server.app.searchCache.stats })
+const put = (hub: TestServer, r: object & { resourceType: string; id: string }) =>
+  hub.fetch(`${r.resourceType}/${r.id}`, { method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(r) })
+
+t.test('a repeated search is served from the cache until anything commits', async (t) => {
+  const hub = await startTestServer(t)
+  await putAll(hub, [patient('c1', 'Cachet'), patient('c2', 'Cachet'), patient('c3', 'Other')])
+  const search = 'Patient?family=cachet&_sort=_id'
+
+  t.same(await matchIds(hub, search), ['c1', 'c2'], 'first search')
+  t.same(await matchIds(hub, search), ['c1', 'c2'], 'second search: kept')
+  const before = stats(hub)
+  t.same(await matchIds(hub, search), ['c1', 'c2'], 'third search')
+  t.equal(stats(hub).hits, before.hits + 1, 'answered from the cache')
+
+  t.equal((await put(hub, patient('c3', 'Cachet'))).status, 200)
+  t.same(await matchIds(hub, search), ['c1', 'c2', 'c3'], 'a write through this server is seen at once')
+
+  // another connection's write, as another CaseHub process or a worker would make it
+  const other = new pg.Client({ connectionString: hub.server.db.url })
+  await other.connect()
+  t.teardown(() => other.end())
+  await matchIds(hub, search) // cached again
+  await other.query(`UPDATE resource SET deleted = true WHERE resource_type = 'Patient' AND id = 'c1'`)
+  t.same(await matchIds(hub, search), ['c2', 'c3'], "another connection's commit is seen at once")
+
+  // a transaction open while the search is kept, committed afterwards
+  await matchIds(hub, search)
+  await other.query('BEGIN')
+  await other.query(`UPDATE resource SET deleted = true WHERE resource_type = 'Patient' AND id = 'c2'`)
+  t.same(await matchIds(hub, search), ['c2', 'c3'], 'an uncommitted change is not seen')
+  t.same(await matchIds(hub, search), ['c2', 'c3'], 'and the answer may be kept meanwhile')
+  await other.query('COMMIT')
+  t.same(await matchIds(hub, search), ['c3'], 'its commit is seen at once')
+})
+
+t.test('views of a kept answer (_elements, _summary=count) leave it whole', async (t) => {
+  const hub = await startTestServer(t)
+  await putAll(hub, [{ ...patient('e1', 'Elements'), birthDate: '1950-01-01' } as never])
+  for (let i = 0; i < 2; i++) await matchIds(hub, 'Patient?family=elements')
+  const trimmed: any = await (await hub.fetch('Patient?family=elements&_elements=name')).json()
+  t.notOk(trimmed.entry[0].resource.birthDate, '_elements trims its own answer')
+  const whole: any = await (await hub.fetch('Patient?family=elements')).json()
+  t.equal(whole.entry[0].resource.birthDate, '1950-01-01', 'the kept answer is whole')
+  t.ok(stats(hub).hits >= 1)
+})
+
+t.test('a SearchParameter added is used at once by a search that was kept', async (t) => {
+  const hub = await startTestServer(t)
+  await putAll(hub, [{ ...patient('s1', 'Param'), birthDate: '1960-05-05' } as never, { ...patient('s2', 'Param') } as never])
+  const search = 'Patient?family=param&born-sixties=1960-05-05'
+  for (let i = 0; i < 2; i++) t.same((await matchIds(hub, search)).sort(), ['s1', 's2'], 'an unknown parameter is ignored')
+  const res = await put(hub, {
+    resourceType: 'SearchParameter', id: 'born-sixties', url: 'https://example.org/SearchParameter/born-sixties', name: 'born-sixties',
+    status: 'active', description: 'birth date', code: 'born-sixties', base: ['Patient'], type: 'date', expression: 'Patient.birthDate',
+  })
+  t.ok(res.status < 300, `SearchParameter written (${res.status})`)
+  await hub.fetch('Patient/s1', { method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ ...patient('s1', 'Param'), birthDate: '1960-05-05' }) })
+  t.same(await matchIds(hub, search), ['s1'], 'the new parameter applies')
+})
+
+t.test('CASEHUB_SEARCH_CACHE_MB=0 turns it off', async (t) => {
+  const hub = await startTestServer(t, { CASEHUB_SEARCH_CACHE_MB: '0' })
+  await putAll(hub, [patient('o1', 'Off')])
+  for (let i = 0; i < 3; i++) t.same(await matchIds(hub, 'Patient?family=off'), ['o1'])
+  t.same(stats(hub), { hits: 0, misses: 0, stored: 0 })
+})
