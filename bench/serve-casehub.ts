@@ -1,6 +1,7 @@
 // CaseHub as the benchmark runs it: startServer(loadConfig(...)) exactly as `casehub start`
 // does, over the database run.ts prepared. Started by run.ts (node --import tsx
-// bench/serve-casehub.ts) with BENCH_DATABASE_URL and BENCH_POOL_SIZE; reports its port over IPC.
+// bench/serve-casehub.ts) with BENCH_DATABASE_URL, BENCH_POOL_SIZE and BENCH_SEARCH_CACHE_MB
+// (default 64, as CaseHub's own); reports its port over IPC.
 import { loadConfig } from '../src/config.js'
 import { startServer } from '../src/server.js'
 import { serveChild } from './child.js'
@@ -11,6 +12,7 @@ const server = await startServer(
     LOG_LEVEL: 'silent',
     DATABASE_URL: process.env.BENCH_DATABASE_URL,
     CASEHUB_DB_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '10',
+    CASEHUB_SEARCH_CACHE_MB: process.env.BENCH_SEARCH_CACHE_MB ?? '64',
   }),
 )
 const address = server.app.server.address()

@@ -9,7 +9,7 @@ import { matchIds, putAll } from './helpers.js'
 
 const patient = (id: string, family: string) => ({ resourceType: 'Patient' as const, id, name: [{ family }] })
 const stats = (hub: TestServer) => ({ ...hub.server.app.searchCache.stats })
-const put = (hub: TestServer, r: object & { resourceType: string; id: string }) =>
+const put = (hub: TestServer, r: { resourceType: string; id: string; [k: string]: unknown }) =>
   hub.fetch(`${r.resourceType}/${r.id}`, { method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(r) })
 
 t.test('a repeated search is served from the cache until anything commits', async (t) => {
