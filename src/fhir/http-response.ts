@@ -15,6 +15,14 @@ export function render(body: string | object, format: WireFormat, pretty = false
   return { type: FHIR_JSON, text: serialize(body, pretty) }
 }
 
+/** JSON bytes of bodies answered again and again (kept search results), encoded once. */
+const encoded = new WeakMap<object, Buffer>()
+
+/** Marks `body` as one that will be sent many times: its plain JSON form is encoded once and reused. */
+export function reusedBody(body: object): void {
+  encoded.set(body, Buffer.from(serialize(body)))
+}
+
 export interface ResponseOptions {
   isWrite: boolean
   prefer?: string
@@ -42,6 +50,8 @@ export function sendFhir(reply: FastifyReply, res: FhirResponse, opts: ResponseO
     if (body !== undefined) reply.type(format === 'xml' ? FHIR_XML : FHIR_JSON)
     return reply.send()
   }
+  const ready = !opts.summary && !opts.elements && !opts.pretty && format === 'json' && typeof body === 'object' ? encoded.get(body) : undefined
+  if (ready) return reply.type(FHIR_JSON).send(ready)
   if (opts.summary || opts.elements) body = view(body, opts.summary, opts.elements)
   const { type, text } = render(body, format, opts.pretty)
   return reply.type(type).send(text)

@@ -13,6 +13,7 @@
 // results are not served to another.
 import type { ResourceStore } from '../../store/types.js'
 import { RawJson } from '../bundle-json.js'
+import { reusedBody } from '../http-response.js'
 import type { FhirResponse } from '../types.js'
 import { canonicalGeneration } from '../conformance/canonical-registry.js'
 import { parameterGeneration } from './parameters.js'
@@ -57,7 +58,10 @@ export class SearchResultCache {
     }
     this.stats.misses++
     const response = await run()
-    if (response.status === 200) this.keep(fullKey, { snapshot, response, bytes: sizeOf(response) })
+    if (response.status === 200) {
+      if (typeof response.body === 'object') reusedBody(response.body)
+      this.keep(fullKey, { snapshot, response, bytes: sizeOf(response) })
+    }
     return response
   }
 
@@ -86,10 +90,10 @@ export class SearchResultCache {
   }
 }
 
-/** About the memory an answer holds: its resources' JSON text and a little per entry. */
+/** About the memory an answer holds: its resources' JSON text, a little per entry, and the encoded bytes (as much again). */
 function sizeOf(response: FhirResponse): number {
   const entries = ((response.body as { entry?: { resource?: unknown }[] } | undefined)?.entry ?? [])
   let bytes = 1024
   for (const e of entries) bytes += 256 + (e.resource instanceof RawJson ? e.resource.text.length : 1024)
-  return bytes
+  return 2 * bytes
 }
