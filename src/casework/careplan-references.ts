@@ -5,8 +5,9 @@
 //   referenced ServiceRequest in draft, intent order, naming a HealthcareService or a code the
 //   routing rules map, is made active (and basedOn the plan), and the onward-referral hook
 //   routes it; a referenced request already active was routed when it was written;
-// - the plan revoked (or entered in error) withdraws the referenced requests still live, as
-//   onward-withdrawal.ts does (taken back before delivery, else raised with the team).
+// - the plan revoked (or entered in error) withdraws the referenced requests still live that are
+//   the plan's own (basedOn it, e.g. placed by it), as onward-withdrawal.ts does (taken back
+//   before delivery, else raised with the team); another plan's or patient's request is left be.
 import type { CarePlan, ServiceRequest } from '@medplum/fhirtypes'
 import type { InteractionContext } from '../fhir/types.js'
 import { nextVersion } from '../fhir/write.js'
@@ -40,17 +41,20 @@ export async function reconcileReferenced(
 ): Promise<void> {
   const cause = { reference: `CarePlan/${plan.id}` }
   for (const id of referencedRequests(plan)) {
-    if (state.withdrawn) {
-      await withdrawReferral(ctx, id, `CarePlan/${plan.id} is ${plan.status}`, cause, state.withdrawn)
-      continue
-    }
-    if (!state.ordering) continue
+    if (!state.withdrawn && !state.ordering) continue
     const current = await ctx.store.readForUpdate('ServiceRequest', id)
     if (!current?.json || current.deleted) continue
     const { meta: _meta, ...sr } = JSON.parse(current.json) as ServiceRequest
-    if (!LIVE.includes(sr.status) || !(await placeable(sr, ctx))) continue
-    // a request of another patient's is not this plan's to place
+    // a request of another patient's is not this plan's to place or withdraw
     if (localId('Patient', sr.subject?.reference) !== localId('Patient', plan.subject?.reference)) continue
+    if (state.withdrawn) {
+      // only what the plan placed, or what was made for it (basedOn the plan)
+      if ((sr.basedOn ?? []).some((b) => localId('CarePlan', b.reference) === plan.id)) {
+        await withdrawReferral(ctx, id, `CarePlan/${plan.id} is ${plan.status}`, cause, state.withdrawn)
+      }
+      continue
+    }
+    if (!LIVE.includes(sr.status) || !(await placeable(sr, ctx))) continue
     const basedOn = (sr.basedOn ?? []).some((b) => localId('CarePlan', b.reference) === plan.id) ? sr.basedOn : [...(sr.basedOn ?? []), cause]
     await nextVersion(ctx, ctx.store, current, { ...sr, status: 'active', basedOn }, 'PUT')
   }

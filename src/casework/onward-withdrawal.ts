@@ -10,6 +10,7 @@ import { parseSearch } from '../fhir/search/parse.js'
 import type { InteractionContext } from '../fhir/types.js'
 import { createVersion, nextVersion } from '../fhir/write.js'
 import { sqlOf } from '../routing/sql.js'
+import { ONWARD_REFERRAL_KIND } from '../routing/kinds.js'
 import { CASEHUB_TASK_CODE, DELIVERY_FAILED } from './dead-letters.js'
 import { TASK_CODE } from './onward.js'
 
@@ -51,8 +52,8 @@ export async function withdrawReferral(ctx: InteractionContext, id: string, why:
   // a claim made before is waited for and then seen (locked_by set).
   const sql = sqlOf(ctx.store)
   const { rows } = await sql.query<OutboxRef>(
-    `SELECT id, status, locked_by, task_id FROM outbox WHERE payload_type = 'ServiceRequest' AND payload_id = $1 FOR UPDATE`,
-    [id],
+    `SELECT id, status, locked_by, task_id FROM outbox WHERE payload_type = 'ServiceRequest' AND payload_id = $1 AND kind = $2 FOR UPDATE`,
+    [id, ONWARD_REFERRAL_KIND],
   )
   const reached = rows.some((r) => r.status === 'delivered' || (r.status === 'pending' && r.locked_by))
   if (reached) {

@@ -11,6 +11,7 @@ import type { WriteHook } from '../fhir/write-hooks.js'
 import { registerOperation } from '../fhir/operations/registry.js'
 import { createVersion, nextVersion } from '../fhir/write.js'
 import { DEFAULT_MAX_ATTEMPTS, enqueue } from '../routing/enqueue.js'
+import { ONWARD_REFERRAL_KIND } from '../routing/kinds.js'
 import { sqlOf } from '../routing/sql.js'
 import { schedulePoll } from '../routing/status-poll.js'
 import { outboxStatus } from '../routing/status.js'
@@ -79,7 +80,11 @@ export function onwardReferralHook(maxAttempts = DEFAULT_MAX_ATTEMPTS): WriteHoo
       if (referral.status !== 'active' || referral.intent !== 'order') return
       const before = previous as ServiceRequest | undefined
       if (before?.status === 'active' && before.intent === 'order') return
-      const { rowCount } = await sqlOf(ctx.store).query(`SELECT 1 FROM outbox WHERE payload_type = 'ServiceRequest' AND payload_id = $1 LIMIT 1`, [referral.id])
+      // only its own delivery counts: Subscription notifications about it are outbox rows too
+      const { rowCount } = await sqlOf(ctx.store).query(
+        `SELECT 1 FROM outbox WHERE payload_type = 'ServiceRequest' AND payload_id = $1 AND kind = $2 LIMIT 1`,
+        [referral.id, ONWARD_REFERRAL_KIND],
+      )
       if (!rowCount) await route(referral, ctx, maxAttempts)
     },
   }

@@ -38,9 +38,14 @@ export function writeBehind(client: pg.PoolClient): WriteBehind {
     await raw(text, values)
   }
 
-  const query = async (...args: unknown[]) => {
-    await flush()
-    return raw(...args)
+  const query = (...args: unknown[]) => {
+    // Callback and Submittable (cursor, stream) forms return no promise to wait on: sent as
+    // they are when nothing is held back, refused otherwise rather than read past the writes.
+    if (args.some((a) => typeof a === 'function') || typeof (args[0] as { submit?: unknown })?.submit === 'function') {
+      if (held.length) throw new Error('a streamed or callback query cannot follow writes held back in the same transaction')
+      return raw(...args)
+    }
+    return flush().then(() => raw(...args))
   }
   const db = new Proxy(client, {
     get(target, prop, receiver) {

@@ -5,6 +5,7 @@
 import t from 'tap'
 import type { Resource } from '@medplum/fhirtypes'
 import { onwardReferral, outboxRows, seedDestination, startHub, startReceiver, trackingTask, until, type Hub } from './helpers.js'
+import { subscription } from '../subscriptions/helpers.js'
 
 const carePlan = (id: string, refs: string[], extra: Record<string, unknown> = {}): Resource & { id: string } =>
   ({
@@ -58,8 +59,12 @@ t.test('a ServiceRequest written as a draft is routed when it is made active (is
   const receiver = await startReceiver(t)
   const hub = await startHub(t)
   await seedDestination(hub, receiver.url)
+  // a GP system's Subscription to the practice's requests: its notifications are outbox rows
+  // about the same ServiceRequest, and must not pass for its delivery
+  await hub.post(subscription('http://127.0.0.1:9/notify', 'ServiceRequest?subject=Patient/pat-1'))
   await hub.put(draft('sr-2'))
-  t.equal((await outboxRows(hub)).length, 0, 'a draft is not routed')
+  await until(async () => (await outboxRows(hub)).some((r) => r.kind === 'subscription-notification'), 10_000, 'a notification about the draft')
+  t.notOk((await outboxRows(hub)).some((r) => r.kind === 'onward-referral'), 'a draft is not routed')
   const { meta: _m, ...body } = await hub.json('ServiceRequest/sr-2')
   t.equal((await put(hub, { ...body, status: 'active' })).status, 200)
   await until(async () => receiver.requests.length === 1, 10_000, 'delivery')
@@ -75,13 +80,18 @@ t.test('a plan that is not ordering, or another patient’s request, places noth
   await hub.put(carePlan('proposal', ['ServiceRequest/sr-3'], { intent: 'proposal' }))
   t.equal((await hub.json('ServiceRequest/sr-3')).status, 'draft', 'a proposal places nothing')
 
-  await hub.put(carePlan('plan-3', ['ServiceRequest/sr-3', 'ServiceRequest/sr-other']))
+  // a request made on its own (not basedOn the plan), which the plan merely references
+  await hub.put({ ...onwardReferral('1', { code: { text: 'Own referral' } }), id: 'sr-own' } as Resource & { id: string })
+  const refs = ['ServiceRequest/sr-3', 'ServiceRequest/sr-other', 'ServiceRequest/sr-own']
+  await hub.put(carePlan('plan-3', refs))
   t.equal((await hub.json('ServiceRequest/sr-3')).status, 'active')
   t.equal((await hub.json('ServiceRequest/sr-other')).status, 'draft', "another patient's request is not this plan's to place")
-  t.equal((await outboxRows(hub)).length, 1, 'delivery queued')
+  t.equal((await outboxRows(hub)).length, 2, 'deliveries queued: the placed request and the one made on its own')
 
-  t.equal((await put(hub, carePlan('plan-3', ['ServiceRequest/sr-3', 'ServiceRequest/sr-other'], { status: 'revoked' }))).status, 200)
+  t.equal((await put(hub, carePlan('plan-3', refs, { status: 'revoked' }))).status, 200)
   t.equal((await hub.json('ServiceRequest/sr-3')).status, 'revoked', 'servicerequest.html: revoked with its plan')
-  t.equal((await outboxRows(hub)).length, 0, 'the delivery will not happen')
+  t.equal((await hub.json('ServiceRequest/sr-own')).status, 'active', 'a request not basedOn the plan is left be')
+  t.equal((await hub.json('ServiceRequest/sr-other')).status, 'draft', "another patient's request is left be")
+  t.same((await outboxRows(hub)).map((r) => r.payload_id), ['sr-own'], 'the placed delivery will not happen')
   t.match(await trackingTask(hub, 'sr-3'), { status: 'cancelled', businessStatus: { text: 'Withdrawn before delivery' } })
 })

@@ -8,7 +8,7 @@ import { ROUTES, type Interaction } from '../routes.js'
 import { resourceTypes } from '../validation/index.js'
 import { JSON_PATCH } from './patch.js'
 import { parameterGeneration, searchParamsFor } from '../search/parameters.js'
-import { COMPARTMENTS } from '../search/compartment.js'
+import { COMPARTMENTS, compartmentUrl } from '../search/compartment.js'
 import type { Handler } from '../types.js'
 import { VERSION } from '../../version.js'
 
@@ -76,7 +76,7 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
           .filter((i) => (i === 'batch' ? has('transaction') : has(i as Interaction)))
           .map((code) => ({ code })),
         // capabilitystatement.html#CapabilityStatement.rest.compartment: compartment search
-        ...(has('search-compartment') ? { compartment: COMPARTMENTS.map((c) => `http://hl7.org/fhir/CompartmentDefinition/${c.toLowerCase()}`) } : {}),
+        ...(has('search-compartment') ? { compartment: COMPARTMENTS.map(compartmentUrl) } : {}),
         ...operationList(systemOperations()),
       },
     ],

@@ -34,7 +34,9 @@ export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType
 }
 
 async function runSearch(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, extra?: Condition): Promise<FhirResponse> {
-  if (!ctx.searchCache) return searchNow(req, ctx, types, path, extra)
+  // ap (search.html#prefix) widens its range by the distance from now: its answer changes with time alone
+  const approximate = Object.values(req.query).some((vs) => vs.some((v) => /(^|,)ap[0-9-]/.test(v)))
+  if (!ctx.searchCache || approximate) return searchNow(req, ctx, types, path, extra)
   const strict = /handling\s*=\s*strict/.test(req.headers.prefer ?? '')
   const query = Object.entries(req.query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   const key = JSON.stringify([ctx.baseUrl, path, types.length, strict, query])

@@ -12,6 +12,9 @@ import { R4_COMPARTMENTS } from './compartments-r4.js'
 
 export const COMPARTMENTS = ['Patient', 'Encounter', 'RelatedPerson', 'Practitioner', 'Device']
 
+/** The CompartmentDefinition's canonical URL (its id is the code with a lower-case first letter: relatedPerson). */
+export const compartmentUrl = (code: string) => `http://hl7.org/fhir/CompartmentDefinition/${code[0].toLowerCase()}${code.slice(1)}`
+
 let definitions: Map<string, Map<string, string[]>> | undefined
 
 function load(): Map<string, Map<string, string[]>> {

@@ -11,6 +11,7 @@
 // within a byte budget, least recently used first out. Searches inside a transaction are never
 // cached. The key holds the requester's principal, so when access control arrives one user's
 // results are not served to another.
+import { createHash } from 'node:crypto'
 import type { ResourceStore } from '../../store/types.js'
 import { RawJson } from '../bundle-json.js'
 import { reusedBody } from '../http-response.js'
@@ -41,7 +42,8 @@ export class SearchResultCache {
   /** The answer to the search `key` as of now: from the cache when nothing has changed since it was kept, else from `run`. */
   async answer(key: string, store: ResourceStore, run: () => Promise<FhirResponse>): Promise<FhirResponse> {
     if (this.maxBytes <= 0) return run()
-    const fullKey = `${parameterGeneration()}.${canonicalGeneration()} ${JSON.stringify(store.context.principal)} ${key}`
+    // hashed: a key holds the whole query, which a POST _search body can make large
+    const fullKey = createHash('sha256').update(`${parameterGeneration()}.${canonicalGeneration()} ${JSON.stringify(store.context.principal)} ${key}`).digest('base64url')
     const entry = this.entries.get(fullKey)
     if (!entry && !this.seen.has(fullKey)) {
       this.remember(fullKey)

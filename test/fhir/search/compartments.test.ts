@@ -84,6 +84,6 @@ t.test('compartments other than Patient (compartmentdefinition.html)', async (t)
 
   t.test('the CapabilityStatement lists the compartments (capabilitystatement.html#CapabilityStatement.rest.compartment)', async (t) => {
     const cs: any = await (await fetch(`${hub.url}/metadata`)).json()
-    t.same(cs.rest[0].compartment, ['patient', 'encounter', 'relatedperson', 'practitioner', 'device'].map((c) => `http://hl7.org/fhir/CompartmentDefinition/${c}`))
+    t.same(cs.rest[0].compartment, ['patient', 'encounter', 'relatedPerson', 'practitioner', 'device'].map((c) => `http://hl7.org/fhir/CompartmentDefinition/${c}`))
   })
 })
