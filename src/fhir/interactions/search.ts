@@ -34,8 +34,9 @@ export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType
 }
 
 async function runSearch(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, extra?: Condition): Promise<FhirResponse> {
-  // ap (search.html#prefix) widens its range by the distance from now: its answer changes with time alone
-  const approximate = Object.values(req.query).some((vs) => vs.some((v) => /(^|,)ap[0-9-]/.test(v)))
+  // ap (search.html#prefix; _filter's ap operator too) widens its range by the distance from
+  // now: its answer changes with time alone
+  const approximate = Object.values(req.query).some((vs) => vs.some((v) => /(^|,)ap[0-9-]|(^|[\s(])ap\s/.test(v)))
   if (!ctx.searchCache || approximate) return searchNow(req, ctx, types, path, extra)
   const strict = /handling\s*=\s*strict/.test(req.headers.prefer ?? '')
   const query = Object.entries(req.query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -31,11 +31,6 @@ function membersOf(compartment: string): Map<string, string[]> | undefined {
   return definitions.get(compartment)
 }
 
-/** The resource types that can be in a `compartment`'s compartment (none for an unknown one). */
-export function compartmentTypes(compartment: string): string[] {
-  return [...(membersOf(compartment)?.keys() ?? [])]
-}
-
 /** Condition "in {compartment}/{id}'s compartment" for resources of `type`; undefined if none can be. */
 export function compartmentCondition(compartment: string, type: string, id: string): Condition | undefined {
   const params = membersOf(compartment)?.get(type)
