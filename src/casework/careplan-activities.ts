@@ -22,7 +22,7 @@ import { createVersion } from '../fhir/write.js'
 import { localId } from './local-id.js'
 import { withdrawReferral } from './onward-withdrawal.js'
 import { reconcileReferenced, referencedRequests } from './careplan-references.js'
-import { serviceTypesFor } from './routing-rules.js'
+import { isOnwardReferral } from './routing-rules.js'
 
 export const ACTIVITY_ID = 'https://casehub.org/fhir/Id/careplan-activity'
 const ORDERING = ['scheduled', 'in-progress']
@@ -58,14 +58,6 @@ function madeFrom(detail: CarePlanActivityDetail, sr: ServiceRequest): boolean {
   const b = codings(sr.code)
   const sameCode = a.size || b.size ? [...a].some((c) => b.has(c)) : detail.code.text === sr.code?.text
   return sameCode && refs(detail.performer) === refs(sr.performer)
-}
-
-/** An onward referral: to a HealthcareService, or to no one named and a code the rules route. */
-async function isOnward(detail: CarePlanActivityDetail, ctx: InteractionContext): Promise<boolean> {
-  if (detail.kind !== 'ServiceRequest' || !detail.code) return false
-  const performers = detail.performer ?? []
-  if (performers.length) return performers.some((p) => localId('HealthcareService', p.reference))
-  return (await serviceTypesFor({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', code: detail.code } as ServiceRequest, ctx.store)).length > 0
 }
 
 function referralFor(plan: CarePlan & { id: string }, detail: CarePlanActivityDetail, key: string): ServiceRequest {
@@ -124,7 +116,7 @@ async function reconcile(resource: Resource, ctx: InteractionContext): Promise<v
       await withdrawReferral(ctx, sr.id, `CarePlan/${plan.id} activity ${n + 1} is ${planStop ? `${plan.status} with its plan` : detail.status}`, cause, stop)
       continue
     }
-    if (!ordering || !ORDERING.includes(detail.status) || !(await isOnward(detail, ctx))) continue
+    if (!ordering || !ORDERING.includes(detail.status) || detail.kind !== 'ServiceRequest' || !(await isOnwardReferral(detail.performer, detail.code, ctx.store))) continue
     if (sr && !LIVE.includes(sr.status) && sr.status !== 'completed') {
       throw unprocessable(
         `CarePlan.activity[${n}]'s referral ServiceRequest/${sr.id} was withdrawn (${sr.status}); add a new activity to refer again`,

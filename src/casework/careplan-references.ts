@@ -13,9 +13,7 @@ import type { InteractionContext } from '../fhir/types.js'
 import { nextVersion } from '../fhir/write.js'
 import { localId } from './local-id.js'
 import { withdrawReferral } from './onward-withdrawal.js'
-import { serviceTypesFor } from './routing-rules.js'
-
-const LIVE = ['draft', 'active', 'on-hold']
+import { isOnwardReferral } from './routing-rules.js'
 
 /** The ids of the local ServiceRequests the plan's activities reference. */
 export function referencedRequests(plan: CarePlan): string[] {
@@ -23,14 +21,6 @@ export function referencedRequests(plan: CarePlan): string[] {
     const id = localId('ServiceRequest', a.reference?.reference)
     return id ? [id] : []
   })
-}
-
-/** Whether a draft request is an onward referral the plan places: to a HealthcareService, or routed by its code. */
-async function placeable(sr: ServiceRequest, ctx: InteractionContext): Promise<boolean> {
-  if (sr.status !== 'draft' || sr.intent !== 'order') return false
-  const performers = sr.performer ?? []
-  if (performers.length) return performers.some((p) => localId('HealthcareService', p.reference))
-  return !!sr.code && (await serviceTypesFor({ ...sr, status: 'active' }, ctx.store)).length > 0
 }
 
 /** Brings the referenced requests in line with the plan: places drafts when it is ordering, withdraws live ones when it is withdrawn. */
@@ -54,7 +44,8 @@ export async function reconcileReferenced(
       }
       continue
     }
-    if (!LIVE.includes(sr.status) || !(await placeable(sr, ctx))) continue
+    // a draft order that is an onward referral: placed by the plan
+    if (sr.status !== 'draft' || sr.intent !== 'order' || !(await isOnwardReferral(sr.performer, sr.code, ctx.store))) continue
     const basedOn = (sr.basedOn ?? []).some((b) => localId('CarePlan', b.reference) === plan.id) ? sr.basedOn : [...(sr.basedOn ?? []), cause]
     await nextVersion(ctx, ctx.store, current, { ...sr, status: 'active', basedOn }, 'PUT')
   }

@@ -7,7 +7,7 @@
 // when the practice's sites are not known, any candidate covers it. The first covering service
 // by id is chosen, so the choice is repeatable. Triage's crisis re-route chooses its service the
 // same way (coveringDestination, crisis-team.ts).
-import type { ConceptMap, HealthcareService, Location, Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes'
+import type { CodeableConcept, ConceptMap, HealthcareService, Location, Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes'
 import { parseSearch } from '../fhir/search/parse.js'
 import type { ResourceStore } from '../store/types.js'
 import { localId } from './local-id.js'
@@ -64,6 +64,14 @@ async function practiceAreas(subject: Reference | undefined, store: ResourceStor
     }
   }
   return areas.size ? areas : undefined
+}
+
+/** Whether a request naming these performers with this code is an onward referral: to a
+ *  HealthcareService here, or, naming no one, with a code the routing rules map. */
+export async function isOnwardReferral(performer: Reference[] | undefined, code: CodeableConcept | undefined, store: ResourceStore): Promise<boolean> {
+  if (!code) return false
+  if (performer?.length) return performer.some((p) => localId('HealthcareService', p.reference))
+  return (await serviceTypesFor({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', code } as ServiceRequest, store)).length > 0
 }
 
 /** The destination the rules choose for a referral without a performer, if any. */
