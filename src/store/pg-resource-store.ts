@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import type { RequestContext } from './context.js'
 import { deleteIndexCtes, EMPTY_INDEX, insertIndexCtes } from './index-sql.js'
-import { insertVersionSql, insertVersionsSql, replaceVersionSql } from './write-sql.js'
+import { insertVersionSql, insertVersionsSql, replaceVersionQuery } from './write-sql.js'
 import { countSql, includeSql, leadsWithIndexKey, revIncludeSql, searchSql, type PagePart } from './pg-search.js'
 import { bodySql, currentColumns, toVersion } from './rows.js'
 import type { IncludeQuery, SearchQuery } from './search-types.js'
@@ -127,12 +127,7 @@ export class PgResourceStore implements ResourceStore {
   async replace(v: NewVersion) {
     this.locked.delete(`${v.resourceType}/${v.id}`)
     if (this.behind) return this.behind.replace(v)
-    const { text, indexValues } = replaceVersionSql(v.json === null ? EMPTY_INDEX : (v.index ?? EMPTY_INDEX))
-    await this.db.query({
-      name: 'replace-resource',
-      text,
-      values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json === null, v.json, v.method, ...indexValues],
-    })
+    await this.db.query(replaceVersionQuery(v))
   }
 
   async history(q: HistoryQuery) {

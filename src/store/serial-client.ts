@@ -8,13 +8,22 @@ export function serialClient(client: pg.PoolClient): pg.PoolClient {
   let tail: Promise<unknown> = Promise.resolve()
   const query = (...args: unknown[]) => {
     // Callback and Submittable (stream) forms are passed through as they are.
-    if (args.some((a) => typeof a === 'function') || typeof (args[0] as { submit?: unknown })?.submit === 'function') {
+    if (isStreamOrCallback(args)) {
       return (client.query as (...a: unknown[]) => unknown)(...args)
     }
     const run = tail.then(() => (client.query as (...a: unknown[]) => Promise<unknown>)(...args))
     tail = run.catch(() => undefined)
     return run
   }
+  return withQuery(client, query)
+}
+
+/** Whether a query call is in the callback or Submittable (cursor, stream) form, which returns no promise. */
+export const isStreamOrCallback = (args: unknown[]) =>
+  args.some((a) => typeof a === 'function') || typeof (args[0] as { submit?: unknown })?.submit === 'function'
+
+/** `client` with its query method replaced by `query` (everything else passed through). */
+export function withQuery(client: pg.PoolClient, query: (...args: unknown[]) => unknown): pg.PoolClient {
   return new Proxy(client, {
     get(target, prop, receiver) {
       if (prop === 'query') return query

@@ -5,8 +5,8 @@
 // and the replaces waiting by then go in one statement. Order is kept: nothing is queried
 // between a replace and its flush, and a second replace of the same resource flushes the first.
 import type pg from 'pg'
-import { replaceVersionSql, replaceVersionsSql } from './write-sql.js'
-import { EMPTY_INDEX } from './index-sql.js'
+import { replaceVersionQuery, replaceVersionsSql } from './write-sql.js'
+import { isStreamOrCallback, withQuery } from './serial-client.js'
 import type { NewVersion } from './types.js'
 
 export interface WriteBehind {
@@ -29,9 +29,7 @@ export function writeBehind(client: pg.PoolClient): WriteBehind {
     held = []
     keys.clear()
     if (versions.length === 1) {
-      const v = versions[0]
-      const { text, indexValues } = replaceVersionSql(v.json === null ? EMPTY_INDEX : (v.index ?? EMPTY_INDEX))
-      await raw({ name: 'replace-resource', text, values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json === null, v.json, v.method, ...indexValues] })
+      await raw(replaceVersionQuery(versions[0]))
       return
     }
     const { text, values } = replaceVersionsSql(versions)
@@ -41,19 +39,13 @@ export function writeBehind(client: pg.PoolClient): WriteBehind {
   const query = (...args: unknown[]) => {
     // Callback and Submittable (cursor, stream) forms return no promise to wait on: sent as
     // they are when nothing is held back, refused otherwise rather than read past the writes.
-    if (args.some((a) => typeof a === 'function') || typeof (args[0] as { submit?: unknown })?.submit === 'function') {
+    if (isStreamOrCallback(args)) {
       if (held.length) throw new Error('a streamed or callback query cannot follow writes held back in the same transaction')
       return raw(...args)
     }
     return flush().then(() => raw(...args))
   }
-  const db = new Proxy(client, {
-    get(target, prop, receiver) {
-      if (prop === 'query') return query
-      const value = Reflect.get(target, prop, receiver)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
+  const db = withQuery(client, query)
 
   return {
     db,

@@ -1,6 +1,6 @@
 // The statements that write a version: the current row, its history row and its search index
 // rows in one statement. Shared with the benchmark's baseline so both run the same SQL.
-import { deleteIndexCtes, INDEX_TABLES, insertIndexCtes } from './index-sql.js'
+import { deleteIndexCtes, EMPTY_INDEX, INDEX_TABLES, insertIndexCtes } from './index-sql.js'
 import type { NewVersion, SearchIndexRows } from './types.js'
 
 /** $1 type, $2 id, $3 version, $4 lastUpdated, $5 body, $6 method, then the index arrays. */
@@ -126,4 +126,10 @@ export function replaceVersionSql(index: SearchIndexRows) {
              ${rows.ctes.join(',\n')}
              SELECT 1`
   return { text, indexValues: rows.values }
+}
+
+/** The named statement writing `v` over the current version (replaceVersionSql with its values). */
+export function replaceVersionQuery(v: NewVersion) {
+  const { text, indexValues } = replaceVersionSql(v.json === null ? EMPTY_INDEX : (v.index ?? EMPTY_INDEX))
+  return { name: 'replace-resource', text, values: [v.resourceType, v.id, v.versionId, v.lastUpdated, v.json === null, v.json, v.method, ...indexValues] }
 }
