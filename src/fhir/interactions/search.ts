@@ -10,6 +10,7 @@ import { COMPARTMENTS, compartmentCondition, wholeCompartment } from '../search/
 import { fetchIncludes } from '../search/includes.js'
 import { encodeCursor, parseSearch } from '../search/parse.js'
 import { resolveValueSets } from '../search/value-sets.js'
+import { dependsOnNow } from '../search/values.js'
 import type { FhirRequest, FhirResponse, Handler, InteractionContext } from '../types.js'
 import { isResourceType, resourceTypes } from '../validation/index.js'
 
@@ -34,19 +35,23 @@ export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType
 }
 
 async function runSearch(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, extra?: Condition): Promise<FhirResponse> {
-  // ap (search.html#prefix; _filter's ap operator too) widens its range by the distance from
-  // now: its answer changes with time alone
-  const approximate = Object.values(req.query).some((vs) => vs.some((v) => /(^|,)ap[0-9-]|(^|[\s(])ap\s/.test(v)))
-  if (!ctx.searchCache || approximate) return searchNow(req, ctx, types, path, extra)
-  const strict = /handling\s*=\s*strict/.test(req.headers.prefer ?? '')
-  const query = Object.entries(req.query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const key = JSON.stringify([ctx.baseUrl, path, types.length, strict, query])
-  return ctx.searchCache.answer(key, ctx.store, () => searchNow(req, ctx, types, path, extra))
-}
-
-async function searchNow(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, extra?: Condition): Promise<FhirResponse> {
   const parsed = parseSearch(types, req.query, ctx.baseUrl)
   const strict = /handling\s*=\s*strict/.test(req.headers.prefer ?? '')
+  // a date searched with ap (search.html#prefix) matches more as time passes: never kept
+  if (!ctx.searchCache || parsed.query.conditions.some(dependsOnNow)) return searchNow(req, ctx, parsed, strict, path, extra)
+  const query = Object.entries(req.query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const key = JSON.stringify([ctx.baseUrl, path, types.length, strict, query])
+  return ctx.searchCache.answer(key, ctx.store, () => searchNow(req, ctx, parsed, strict, path, extra))
+}
+
+async function searchNow(
+  req: FhirRequest,
+  ctx: InteractionContext,
+  parsed: ReturnType<typeof parseSearch>,
+  strict: boolean,
+  path: string,
+  extra?: Condition,
+): Promise<FhirResponse> {
   if (parsed.ignored.length && strict) {
     throw badRequest(`Unknown or unsupported search parameter(s): ${parsed.ignored.map((i) => `${i.name} (${i.reason})`).join('; ')}`)
   }

@@ -1,7 +1,7 @@
 // Search values by parameter type (search.html#ptypes): prefixes, precision ranges, token and
 // reference forms. Malformed values are 400s naming the parameter.
 import { badRequest } from '../../errors.js'
-import type { Prefix, RangeValue, ReferenceMatch, TokenMatch } from '../../store/search-types.js'
+import type { Condition, Prefix, RangeValue, ReferenceMatch, TokenMatch } from '../../store/search-types.js'
 import { dateRange } from './date-range.js'
 import { referenceKey } from './references.js'
 
@@ -122,4 +122,26 @@ export function referenceValue(raw: string, baseUrl: string, typeModifier: strin
   if (!key) throw badRequest(`Invalid reference value for ${param}: ${JSON.stringify(raw)}`, param)
   if (key.url === null) return { type: key.type!, id: key.id! }
   return { url: key.version ? `${key.url}|${key.version}` : key.url }
+}
+
+/** Whether a condition's dates widen with the clock (ap on a date, dateValue above), so that its
+ *  matches can change with time alone. (_filter's po shares the ap form: counted too.) */
+export function dependsOnNow(c: Condition): boolean {
+  switch (c.kind) {
+    case 'date':
+    case 'lastUpdated':
+      return c.values.some((v) => v.prefix === 'ap')
+    case 'chain':
+      return c.targets.some((t) => dependsOnNow(t.condition))
+    case 'has':
+    case 'not':
+      return dependsOnNow(c.condition)
+    case 'or':
+    case 'and':
+      return c.conditions.some(dependsOnNow)
+    case 'composite':
+      return c.values.some((components) => components.some(dependsOnNow))
+    default:
+      return false
+  }
 }
