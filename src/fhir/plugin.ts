@@ -42,8 +42,9 @@ export async function fhirPlugin(app: FastifyInstance, { config, db, searchCache
     const contentType = request.headers['content-type']?.split(';')[0].trim().toLowerCase()
     let body: unknown
     const raw = typeof request.body === 'string' ? request.body : undefined
-    if ((interaction === 'search-type' || interaction === 'search-system') && method === 'POST') {
-      // POST [type]/_search: form parameters join the URL's (http.html#search)
+    if (interaction.startsWith('search-') && method === 'POST') {
+      // POST [type]/_search (and [base]/_search, [Compartment]/[id]/[type]/_search): form
+      // parameters join the URL's (http.html#search)
       if (raw) {
         checkContentType(contentType, [FORM])
         for (const [k, v] of Object.entries(parseQueryString(raw))) (query[k] ??= []).push(...v)

@@ -12,7 +12,8 @@ export type Interaction =
   | 'async-status' | 'async-cancel'
 
 type Shape =
-  | 'root' | '_search' | 'metadata' | '_history' | 'type' | 'type/id/type' | 'type/_search' | 'type/_history' | 'type/id'
+  | 'root' | '_search' | 'metadata' | '_history' | 'type' | 'type/id/type' | 'type/id/type/_search' | 'type/_search'
+  | 'type/_history' | 'type/id'
   | 'type/id/_history' | 'type/id/_history/vid' | '$op' | 'type/$op' | 'type/id/$op' | '_async/id'
 
 export const ROUTES: Record<Shape, Partial<Record<Method, Interaction>>> = {
@@ -26,6 +27,7 @@ export const ROUTES: Record<Shape, Partial<Record<Method, Interaction>>> = {
   'type/id': { GET: 'read', PUT: 'update', PATCH: 'patch', DELETE: 'delete' },
   'type/id/_history': { GET: 'history-instance' },
   'type/id/type': { GET: 'search-compartment' },
+  'type/id/type/_search': { POST: 'search-compartment' },
   'type/id/_history/vid': { GET: 'vread' },
   // operations.html#invoking: [base]/$op, [base]/[type]/$op, [base]/[type]/[id]/$op
   $op: { GET: 'operation-system', POST: 'operation-system' },
@@ -79,9 +81,9 @@ export function matchRoute(method: Method, path: string): MatchedRoute {
         shape = 'type/id/$op'
       }
       else if (segments.length === 3 && third === '_history') shape = 'type/id/_history'
-      else if (segments.length === 3 && (isResourceType(third) || third === '*')) {
+      else if ((segments.length === 3 || (segments.length === 4 && fourth === '_search')) && (isResourceType(third) || third === '*')) {
         params.compartmentType = third
-        shape = 'type/id/type'
+        shape = segments.length === 3 ? 'type/id/type' : 'type/id/type/_search'
       }
       else if (segments.length === 4 && third === '_history') {
         params.versionId = fourth

@@ -74,6 +74,22 @@ t.test('compartments other than Patient (compartmentdefinition.html)', async (t)
     t.equal(new Set(seen).size, 6, 'each once')
   })
 
+  t.test('POST [Compartment]/[id]/[type]/_search takes form parameters as GET takes the query (http.html#search)', async (t) => {
+    const post = (path: string, form: string) =>
+      fetch(`${hub.url}/${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })
+    const typed: any = await (await post('Encounter/cp-e1/Observation/_search', 'code=a')).json()
+    t.same(entriesOf(typed, 'match').map((e: any) => e.resource.id), ['cp-o1'])
+    t.same(entriesOf(await (await post('Encounter/cp-e1/Observation/_search', 'code=b')).json(), 'match'), [])
+    const all: any = await (await post('Practitioner/cp-dr/*/_search?_count=50', '_id=cp-o1,cp-c1,cp-sr1')).json()
+    t.same(entriesOf(all, 'match').map((e: any) => `${e.resource.resourceType}/${e.resource.id}`).sort(), ['Condition/cp-c1', 'Observation/cp-o1', 'ServiceRequest/cp-sr1'])
+    const self = typed.link.find((l: any) => l.relation === 'self').url
+    t.match(self, /\/Encounter\/cp-e1\/Observation\?code=a$/, 'the self link is the equivalent GET')
+    const json = await fetch(`${hub.url}/Encounter/cp-e1/Observation/_search`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: '{}' })
+    t.equal(json.status, 415, 'only form bodies are search parameters')
+    t.equal((await post('Encounter/cp-e1/Observation/_search', '')).status, 200, 'an empty body is no parameters')
+    t.equal((await fetch(`${hub.url}/Encounter/cp-e1/Observation/_search`)).status, 405, 'GET on _search is not a search')
+  })
+
   t.test('types outside a compartment, and unknown compartments, are 404 OperationOutcomes', async (t) => {
     for (const path of ['Encounter/cp-e1/Organization', 'Device/cp-dev/Device', 'Organization/x/Observation']) {
       const { status, body } = await searchBundle(hub, path)
