@@ -25,6 +25,7 @@ import { carePlanActivities } from './casework/careplan-activities.js'
 import { registerRetryDeliveryOperation } from './casework/operations/retry-delivery.js'
 import { registerOutboxRetryOperation } from './casework/operations/outbox-retry.js'
 import { registerPlanApplyOperation } from './casework/operations/plan-apply.js'
+import { registerNamedQueries } from './casework/named-queries.js'
 import { assertEndpointAuth } from './routing/endpoint-auth.js'
 import { parseServiceHours } from './casework/service-hours.js'
 import { onWrite } from './fhir/write-hooks.js'
@@ -73,6 +74,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   registerRetryDeliveryOperation()
   registerOutboxRetryOperation()
   registerPlanApplyOperation()
+  registerNamedQueries()
   onWrite('Endpoint', { name: 'endpoint-auth', check: (resource, path) => assertEndpointAuth(resource, config.endpointSecrets, path) })
   const app = Fastify({
     bodyLimit: config.bodyLimit,

@@ -5,7 +5,7 @@
  *
  *   package/package.json        the manifest (name, version, fhirVersions, dependencies, canonical)
  *   package/.index.json         index-version 1: one entry per resource file
- *   package/<Type>-<id>.json    profiles, extensions, SearchParameters, CodeSystems, ValueSets, ...
+ *   package/<Type>-<id>.json    profiles, extensions, SearchParameters, OperationDefinitions, CodeSystems, ValueSets, ...
  *   package/example/...         the profile examples, with their own .index.json
  */
 import { readFileSync, readdirSync } from 'node:fs'
@@ -23,7 +23,7 @@ const CONFORMANCE_TYPES = new Set([
   'CodeSystem', 'ValueSet', 'ConceptMap', 'NamingSystem',
 ])
 
-export const RESOURCE_DIRS = ['profiles/structure-definitions', 'profiles/search-parameters', 'terminology']
+export const RESOURCE_DIRS = ['profiles/structure-definitions', 'profiles/search-parameters', 'profiles/operation-definitions', 'terminology']
 export const EXAMPLE_DIR = 'profiles/examples'
 
 type Resource = Record<string, unknown> & { resourceType: string; id: string }

@@ -45,14 +45,14 @@ for (const folder of ['package/', 'package/example/']) {
   })
 }
 
-t.test('every profile, extension, search parameter and terminology resource is in it', async (t) => {
+t.test('every profile, extension, search parameter, named query and terminology resource is in it', async (t) => {
   for (const sd of resourcesIn('profiles/structure-definitions')) {
     const packaged = json(`package/StructureDefinition-${sd.id}.json`)
     t.same(packaged, sd, sd.id)
     t.ok(packaged.snapshot.element.length > 1 && packaged.differential.element.length > 0, `${sd.id} has its snapshot and differential`)
   }
-  for (const dir of ['profiles/search-parameters', 'terminology']) {
-    for (const resource of resourcesIn(dir).filter((r) => ['SearchParameter', 'CodeSystem', 'ValueSet', 'ConceptMap'].includes(r.resourceType))) {
+  for (const dir of ['profiles/search-parameters', 'profiles/operation-definitions', 'terminology']) {
+    for (const resource of resourcesIn(dir).filter((r) => ['SearchParameter', 'OperationDefinition', 'CodeSystem', 'ValueSet', 'ConceptMap'].includes(r.resourceType))) {
       t.same(json(`package/${resource.resourceType}-${resource.id}.json`), resource, `${resource.resourceType}/${resource.id}`)
     }
   }

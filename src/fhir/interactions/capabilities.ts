@@ -4,6 +4,7 @@ import type { CapabilityStatement, CapabilityStatementRestResource, CapabilitySt
 import { allCanonical, canonicalGeneration } from '../conformance/canonical-registry.js'
 import { usableProfile } from '../conformance/declared-profiles.js'
 import { operationsFor, systemOperations, type Operation } from '../operations/registry.js'
+import { namedQueriesFor, type NamedQuery } from '../search/named-queries.js'
 import { ROUTES, type Interaction } from '../routes.js'
 import { resourceTypes } from '../validation/index.js'
 import { JSON_PATCH } from './patch.js'
@@ -54,8 +55,8 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
       definition: p.url,
       type: p.type as 'token',
       ...(p.definition.description ? { documentation: p.definition.description } : {}),
-    })), ...UNINDEXED_PARAMS] as CapabilityStatementRestResourceSearchParam[],
-    ...operationList(operationsFor(type)),
+    })), ...UNINDEXED_PARAMS, ...queryParam(type)] as CapabilityStatementRestResourceSearchParam[],
+    ...operationList(operationsFor(type), namedQueriesFor(type)),
   }))
   const statement: CapabilityStatement = {
     resourceType: 'CapabilityStatement',
@@ -125,8 +126,18 @@ function supportedProfiles(): Map<string, string[]> {
   return out
 }
 
-function operationList(ops: Operation[]) {
-  return ops.length ? { operation: ops.map((o) => ({ name: o.code, definition: o.definition })) } : {}
+/** Operations and named queries (capabilitystatement.html#CapabilityStatement.rest.resource.operation). */
+function operationList(ops: Operation[], queries: NamedQuery[] = []) {
+  const all = [
+    ...ops.map((o) => ({ name: o.code, definition: o.definition })),
+    ...queries.map((q) => ({ name: q.definition.code, definition: q.definition.url!, documentation: q.definition.description })),
+  ]
+  return all.length ? { operation: all } : {}
+}
+
+function queryParam(type: string) {
+  const names = namedQueriesFor(type).map((q) => q.definition.code)
+  return names.length ? [{ name: '_query', type: 'token', documentation: `A named query (search.html#query): ${names.join(', ')}` }] : []
 }
 
 function referenceParams(type: string): string[] {

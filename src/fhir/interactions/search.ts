@@ -8,6 +8,7 @@ import type { StoredVersion } from '../../store/types.js'
 import { RawJson } from '../bundle-json.js'
 import { COMPARTMENTS, compartmentCondition, wholeCompartment } from '../search/compartment.js'
 import { fetchIncludes } from '../search/includes.js'
+import { applyNamedQuery } from '../search/named-queries.js'
 import { encodeCursor, parseSearch } from '../search/parse.js'
 import { resolveValueSets } from '../search/value-sets.js'
 import { dependsOnNow } from '../search/values.js'
@@ -35,10 +36,15 @@ export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType
 }
 
 async function runSearch(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, extra?: Condition): Promise<FhirResponse> {
-  const parsed = parseSearch(types, req.query, ctx.baseUrl)
+  const named = applyNamedQuery(types, req.query, ctx.baseUrl)
+  const parsed = parseSearch(types, named?.rest ?? req.query, ctx.baseUrl)
+  if (named) {
+    parsed.query.conditions.push(...named.conditions)
+    Object.assign(parsed.applied, named.applied)
+  }
   const strict = /handling\s*=\s*strict/.test(req.headers.prefer ?? '')
   // a date searched with ap (search.html#prefix) matches more as time passes: never kept
-  if (!ctx.searchCache || parsed.query.conditions.some(dependsOnNow)) return searchNow(req, ctx, parsed, strict, path, extra)
+  if (!ctx.searchCache || named?.dependsOnNow || parsed.query.conditions.some(dependsOnNow)) return searchNow(req, ctx, parsed, strict, path, extra)
   const query = Object.entries(req.query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   const key = JSON.stringify([ctx.baseUrl, path, types.length, strict, query])
   return ctx.searchCache.answer(key, ctx.store, () => searchNow(req, ctx, parsed, strict, path, extra))

@@ -1,6 +1,7 @@
 // Invokes an extended operation at system, type or instance level (operations.html#invoking).
 import type { Resource } from '@medplum/fhirtypes'
-import { gone, methodNotAllowed, notFound } from '../../errors.js'
+import { badRequest, gone, methodNotAllowed, notFound } from '../../errors.js'
+import { isNamedQuery } from '../search/named-queries.js'
 import type { Handler } from '../types.js'
 import { operationParameters } from './parameters.js'
 import { findOperation } from './registry.js'
@@ -10,6 +11,8 @@ export const operation: Handler = async (req, ctx, { type, id, operation: code }
   const level = id !== undefined ? 'instance' : type !== undefined ? 'type' : 'system'
   const where = type ? (id ? `${type}/${id}` : type) : 'the server base'
   if (!op || (level === 'instance' && !op.instance) || (level === 'type' && !op.type) || (level === 'system' && !op.system)) {
+    // a named query is run by the search interaction, never invoked (operationdefinition.html#query)
+    if (!op && isNamedQuery(code!)) throw badRequest(`${code} is a named query: search with _query=${code}, e.g. GET [type]?_query=${code}`)
     throw notFound(`Operation $${code} is not supported on ${where}`)
   }
   if (req.method === 'GET' && op.affectsState) throw methodNotAllowed(`$${code} changes data, so it must be invoked with POST`)
