@@ -287,7 +287,6 @@ const malformed: [string, string][] = [
 /** Parameters the server does not apply: a warning by default, 400 with handling=strict. */
 const unknown: [string, string][] = [
   ['Patient?nonsense=1', 'nonsense'],
-  ['Patient?_query=current', '_query'],
   ['Patient?_list=$current-problems', '_list'],
   ['Patient?organization.nonsense=x', 'organization.nonsense'],
 ]
