@@ -5,24 +5,43 @@ import type { FhirResponse } from './types.js'
 
 export const etagOf = (versionId: string | number) => `W/"${versionId}"`
 
-/** Accepts W/"3", "3" and 3 (clients differ); anything else is a 400. */
-export function parseEtag(value: string, header = 'If-Match'): string {
-  const m = /^\s*(?:W\/)?"?([1-9][0-9]{0,17})"?\s*$/.exec(value)
+/**
+ * The versionId an entity tag names (W/"3", "3" and 3 are accepted: clients differ), `*` for
+ * any version, or undefined for a well-formed tag that no version can have (W/"0", W/"abc").
+ * A value that is not an entity tag at all is a 400.
+ */
+export function etagVersion(value: string, header = 'If-Match'): string | undefined {
+  const v = value.trim()
+  if (v === '*') return '*'
+  const m = /^(?:W\/)?"([^"]*)"$/.exec(v) ?? /^([0-9]+)$/.exec(v)
   if (!m) throw badRequest(`${header} must be a version ETag such as W/"3", got ${JSON.stringify(value)}`)
-  return m[1]
+  return /^[1-9][0-9]{0,17}$/.test(m[1]) ? m[1] : undefined
 }
 
-/** If-Match: the update applies only to the version the client last saw (412 otherwise). */
+/**
+ * If-Match: the write applies only to the version the client last saw; any other tag is a 412
+ * (http.html#concurrency, RFC 9110 §13.1.1). A deleted resource's current version is its
+ * deletion, so a client that saw the delete's ETag may bring it back with a PUT.
+ */
 export function checkIfMatch(ifMatch: string | undefined, current: StoredVersion | undefined) {
   if (ifMatch === undefined) return
-  const wanted = parseEtag(ifMatch)
-  if (!current || current.deleted) {
-    throw preconditionFailed(`If-Match ${etagOf(wanted)} given, but the resource does not exist or is deleted`)
+  const wanted = etagVersion(ifMatch)
+  if (!current) throw preconditionFailed(`If-Match ${ifMatch.trim()} given, but the resource does not exist`)
+  if (wanted === '*' ? current.deleted : current.versionId !== wanted) {
+    const state = current.deleted ? ' (a deletion)' : ''
+    throw preconditionFailed(`Version conflict: If-Match ${ifMatch.trim()} but the current version is ${etagOf(current.versionId)}${state}`)
   }
-  if (current.versionId !== wanted) {
-    throw preconditionFailed(
-      `Version conflict: If-Match ${etagOf(wanted)} but the current version is ${etagOf(current.versionId)}`,
-    )
+}
+
+/** Whether an If-None-Match list names `versionId` (or is `*`); tags naming no version never match. */
+export const noneMatchHits = (ifNoneMatch: string, versionId: string) =>
+  ifNoneMatch.split(',').some((tag) => [versionId, '*'].includes(etagVersion(tag, 'If-None-Match')!))
+
+/** If-None-Match on a write (RFC 9110 §13.1.2): refused (412) when it names the current version, or is `*`. */
+export function checkIfNoneMatch(ifNoneMatch: string | undefined, current: StoredVersion | undefined) {
+  if (ifNoneMatch === undefined || !current || current.deleted) return
+  if (noneMatchHits(ifNoneMatch, current.versionId)) {
+    throw preconditionFailed(`If-None-Match ${ifNoneMatch.trim()} given, and the current version is ${etagOf(current.versionId)}`)
   }
 }
 

@@ -497,11 +497,11 @@ const CASES: Case[] = [
     status: 400,
   },
   {
-    name: 'If-Match: W/"banana" is 400 (http.html#concurrency)',
+    name: 'If-Match: W/"banana" names no version, so it is 412 (http.html#concurrency)',
     path: 'Patient/etag-target',
     setup: (hub) => ensure(hub, 'etag-target'),
     init: put({ resourceType: 'Patient', id: 'etag-target', active: true }, { 'if-match': 'W/"banana"' }),
-    status: 400,
+    status: 412,
   },
   {
     name: 'If-Match with a stale version is 412 (http.html#concurrency)',

@@ -1,14 +1,14 @@
 // read: GET [base]/[type]/[id] — http.html#read (410 for deleted, 404 for unknown; conditional read via If-None-Match / If-Modified-Since).
 import { gone, notFound } from '../../errors.js'
 import type { Handler } from '../types.js'
-import { etagOf, parseEtag, versionResponse } from '../versioning.js'
+import { etagOf, noneMatchHits, versionResponse } from '../versioning.js'
 
 export const read: Handler = async (req, ctx, { type, id }) => {
   const current = await ctx.store.read(type!, id!)
   if (!current) throw notFound(`${type}/${id} is not known`)
   if (current.deleted) throw gone(`${type}/${id} was deleted (version ${current.versionId})`)
   const { ifNoneMatch, ifModifiedSince } = req.headers
-  if (ifNoneMatch && parseEtag(ifNoneMatch, 'If-None-Match') === current.versionId) {
+  if (ifNoneMatch && noneMatchHits(ifNoneMatch, current.versionId)) {
     return { status: 304, etag: etagOf(current.versionId) }
   }
   if (ifModifiedSince && !ifNoneMatch) {

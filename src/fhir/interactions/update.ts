@@ -5,7 +5,7 @@ import { badRequest, conflict, FhirError, preconditionFailed } from '../../error
 import { findConditional } from '../conditional.js'
 import { requireResource, withWarnings } from '../incoming.js'
 import type { FhirResponse, Handler, InteractionContext } from '../types.js'
-import { checkIfMatch } from '../versioning.js'
+import { checkIfMatch, checkIfNoneMatch } from '../versioning.js'
 import { createVersion, nextVersion, type WriteOptions } from '../write.js'
 
 export const update: Handler = async (req, ctx, { type, id }) => {
@@ -14,7 +14,7 @@ export const update: Handler = async (req, ctx, { type, id }) => {
   if (resource.id !== id) {
     throw badRequest(`Body id "${resource.id}" does not match the id "${id}" in the URL`, `${type}.id`)
   }
-  return withWarnings(await updateResource(ctx, resource, id!, req.headers.ifMatch), resource)
+  return withWarnings(await updateResource(ctx, resource, id!, req.headers.ifMatch, { ifNoneMatch: req.headers.ifNoneMatch }), resource)
 }
 
 export const conditionalUpdate: Handler = async (req, ctx, { type }) => {
@@ -32,7 +32,7 @@ export async function updateResource(
   resource: Resource,
   id: string,
   ifMatch?: string,
-  opts: WriteOptions & { absent?: boolean } = {},
+  opts: WriteOptions & { absent?: boolean; ifNoneMatch?: string } = {},
 ): Promise<FhirResponse> {
   return ctx.store.transaction(async (tx) => {
     const txCtx = { ...ctx, store: tx }
@@ -46,6 +46,7 @@ export async function updateResource(
     for (let attempt = 0; ; attempt++) {
       const current = await tx.readForUpdate(resource.resourceType, id)
       checkIfMatch(ifMatch, current)
+      checkIfNoneMatch(opts.ifNoneMatch, current)
       if (current) return (await nextVersion(txCtx, tx, current, resource, 'PUT', opts)).response
       try {
         return await createVersion(txCtx, tx, resource, { ...opts, id, method: 'PUT' })

@@ -47,6 +47,39 @@ t.test('writes', async (t) => {
     t.equal(current.active, true)
   })
 
+  t.test('If-Match naming no version (W/"0", W/"old") is a 412 like a stale one; * needs the resource to exist (http.html#concurrency)', async (t) => {
+    await hub.client.update({ resourceType: 'Patient', id: 'tagged', body: { resourceType: 'Patient', id: 'tagged' } })
+    const put = (id: string, headers: Record<string, string>) => hub.fetch(`Patient/${id}`, { method: 'PUT', ...json({ resourceType: 'Patient', id, active: true }, headers) })
+    for (const tag of ['W/"0"', 'W/"outdated-version"', '"2"']) t.equal((await put('tagged', { 'if-match': tag })).status, 412, tag)
+    t.equal((await put('tagged', { 'if-match': '*' })).status, 200, '* matches the current version')
+    t.equal((await put('tagged-new', { 'if-match': '*' })).status, 412, '* on a resource that does not exist')
+    t.equal((await put('tagged-new', { 'if-match': 'W/"1"' })).status, 412, 'a version of a resource that does not exist')
+  })
+
+  t.test('a deleted resource comes back with a PUT whose If-Match is the deletion’s ETag (http.html#concurrency)', async (t) => {
+    await hub.client.update({ resourceType: 'Patient', id: 'lazarus', body: { resourceType: 'Patient', id: 'lazarus' } })
+    const del = await hub.fetch('Patient/lazarus', { method: 'DELETE' })
+    t.equal(del.headers.get('etag'), 'W/"2"')
+    const stale = await hub.fetch('Patient/lazarus', { method: 'PUT', ...json({ resourceType: 'Patient', id: 'lazarus' }, { 'if-match': 'W/"1"' }) })
+    t.equal(stale.status, 412, 'the version before the delete is stale')
+    const back = await hub.fetch('Patient/lazarus', { method: 'PUT', ...json({ resourceType: 'Patient', id: 'lazarus', active: true }, { 'if-match': 'W/"2"' }) })
+    t.ok(back.status === 200 || back.status === 201, `brought back (${back.status})`)
+    t.equal(back.headers.get('etag'), 'W/"3"')
+    t.equal(((await hub.client.read({ resourceType: 'Patient', id: 'lazarus' })) as any).active, true)
+  })
+
+  t.test('If-None-Match on PUT refuses to overwrite the version it names, or any with * (RFC 9110 §13.1.2)', async (t) => {
+    const put = (headers: Record<string, string>) => hub.fetch('Patient/guarded', { method: 'PUT', ...json({ resourceType: 'Patient', id: 'guarded' }, headers) })
+    t.equal((await put({ 'if-none-match': '*' })).status, 201, '* creates what does not exist')
+    t.equal((await put({ 'if-none-match': '*' })).status, 412, '* does not overwrite')
+    t.equal((await put({ 'if-none-match': 'W/"1"' })).status, 412, 'the current version named')
+    t.equal((await put({ 'if-none-match': 'W/"7"' })).status, 200, 'another version named')
+    const read = (tag: string) => hub.fetch('Patient/guarded', { headers: { 'if-none-match': tag } })
+    t.equal((await read('W/"2"')).status, 304, 'a read naming the current version')
+    t.equal((await read('W/"banana"')).status, 200, 'a read naming no version')
+    t.equal((await read('*')).status, 304, 'a read with *')
+  })
+
   t.test('Prefer: return=minimal sends no body, return=OperationOutcome sends an outcome', async (t) => {
     const minimal = await hub.fetch('Patient', { method: 'POST', ...json({ resourceType: 'Patient' }, { prefer: 'return=minimal' }) })
     t.equal(minimal.status, 201)
