@@ -21,14 +21,23 @@ export function negotiate(accept: string | undefined, format: string | undefined
   }
   if (!accept) return 'json'
   let best: { format: WireFormat; q: number } | undefined
+  let otherVersion = false
   for (const part of accept.split(',')) {
     const [type, ...params] = part.split(';').map((s) => s.trim().toLowerCase())
     const q = Number(params.find((p) => p.startsWith('q='))?.slice(2) ?? 1)
     const format = JSON_TYPES.has(type) || type === '*/*' || type === 'application/*' ? 'json' : XML_TYPES.has(type) ? 'xml' : undefined
-    if (format && q > 0 && (!best || q > best.q)) best = { format, q }
+    if (!r4(params)) otherVersion = true
+    else if (format && q > 0 && (!best || q > best.q)) best = { format, q }
   }
+  if (!best && otherVersion) throw notAcceptable(`Cannot produce ${accept}: this server speaks FHIR R4 only (fhirVersion=4.0)`)
   if (!best) throw notAcceptable(`Cannot produce ${accept}; this server speaks application/fhir+json and application/fhir+xml`)
   return best.format
+}
+
+/** A media type's fhirVersion parameter, when given, must name R4 (versioning.html#mt-version: 4.0). */
+function r4(params: string[]): boolean {
+  const version = params.find((p) => p.replace(/\s/g, '').startsWith('fhirversion='))?.split('=')[1]?.trim().replace(/"/g, '')
+  return version === undefined || version === '4.0' || version === '4.0.1'
 }
 
 /** The response format for an error answered before or outside negotiation: never throws. */
@@ -44,7 +53,8 @@ export const isXmlType = (contentType: string | undefined) => XML_TYPES.has((con
 
 /** Throws 415 unless a request body is FHIR JSON or XML (or JSON Patch / a search form where allowed). */
 export function checkContentType(contentType: string | undefined, allowed: string[]): void {
-  const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
+  const [type, ...params] = (contentType ?? '').split(';').map((s) => s.trim().toLowerCase())
+  if (!r4(params)) throw unsupportedMediaType(`Content-Type ${JSON.stringify(contentType)} names another FHIR version; this server speaks FHIR R4 (fhirVersion=4.0)`)
   if (allowed.includes(type)) return
   if ((JSON_TYPES.has(type) || XML_TYPES.has(type)) && allowed.includes('application/fhir+json')) return
   throw unsupportedMediaType(

@@ -46,13 +46,13 @@ export async function fhirPlugin(app: FastifyInstance, { config, db, searchCache
       // POST [type]/_search (and [base]/_search, [Compartment]/[id]/[type]/_search): form
       // parameters join the URL's (http.html#search)
       if (raw) {
-        checkContentType(contentType, [FORM])
+        checkContentType(request.headers['content-type'], [FORM])
         for (const [k, v] of Object.entries(parseQueryString(raw))) (query[k] ??= []).push(...v)
       }
     } else if (interaction.startsWith('operation') && method === 'POST' && (raw === undefined || raw.trim() === '')) {
       // an operation invoked by POST without inputs (operations.html#invoking)
     } else if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
-      checkContentType(contentType, method === 'PATCH' ? [JSON_PATCH] : ['application/fhir+json'])
+      checkContentType(request.headers['content-type'], method === 'PATCH' ? [JSON_PATCH] : ['application/fhir+json'])
       body = isXmlType(contentType) ? parseXml(raw) : parseJson(raw)
     }
     const fhirRequest: FhirRequest = {

@@ -14,6 +14,24 @@ t.test('format', async (t) => {
     t.equal(res.status, 201)
   })
 
+  t.test('a fhirVersion other than R4 in Accept is 406, in Content-Type 415 (versioning.html#mt-version)', async (t) => {
+    for (const version of ['4.0', '4.0.1']) {
+      const res = await hub.fetch(`Patient/${p.id}`, { headers: { accept: `application/fhir+json; fhirVersion=${version}` } })
+      t.equal(res.status, 200, `fhirVersion=${version}`)
+    }
+    for (const version of ['1.0', '3.0', '5.0']) {
+      const res = await hub.fetch(`Patient/${p.id}`, { headers: { accept: `application/fhir+json; fhirVersion=${version}` } })
+      t.equal(res.status, 406, `fhirVersion=${version}`)
+      t.match(((await res.json()) as any).issue[0].diagnostics, /R4/)
+    }
+    const either = await hub.fetch('metadata', { headers: { accept: 'application/fhir+json; fhirVersion=5.0, application/fhir+json; fhirVersion=4.0; q=0.5' } })
+    t.equal(either.status, 200, 'an R4 alternative is served')
+    const body = await hub.fetch('Patient', { method: 'POST', headers: { 'content-type': 'application/fhir+json; fhirVersion=3.0' }, body: '{"resourceType":"Patient"}' })
+    t.equal(body.status, 415)
+    const r4 = await hub.fetch('Patient', { method: 'POST', headers: { 'content-type': 'application/fhir+json; fhirVersion=4.0' }, body: '{"resourceType":"Patient"}' })
+    t.equal(r4.status, 201)
+  })
+
   t.test('_summary=true keeps summary elements only and tags the resource SUBSETTED', async (t) => {
     const body: any = await (await hub.fetch(`Patient/${p.id}?_summary=true`)).json()
     t.ok(body.name)
