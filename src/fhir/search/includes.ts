@@ -27,18 +27,21 @@ export async function fetchIncludes(
     // The first round follows every spec from the matches; later rounds only :iterate specs
     // from what the previous round brought in.
     for (const spec of include.filter((s) => round === 0 || s.iterate)) {
-      const from = frontier.filter((v) => v.resourceType === spec.sourceType)
-      add(await store.include({ from: from.map(ref), sourceType: spec.sourceType, param: spec.param, targetType: spec.targetType }))
+      const from = frontier.filter((v) => !spec.sourceType || v.resourceType === spec.sourceType)
+      add(await store.include({ from: from.map(ref), sourceType: spec.sourceType, param: anyParam(spec), targetType: spec.targetType }))
     }
     for (const spec of revinclude.filter((s) => round === 0 || s.iterate)) {
       const from = frontier.filter((v) => !spec.targetType || v.resourceType === spec.targetType)
-      add(await store.revInclude({ from: from.map(ref), sourceType: spec.sourceType, param: spec.param }))
+      add(await store.revInclude({ from: from.map(ref), sourceType: spec.sourceType, param: anyParam(spec) }))
     }
     included.push(...fresh)
     frontier = fresh
   }
   return included
 }
+
+/** the store's "any reference parameter" for a wildcard */
+const anyParam = (spec: IncludeSpec) => (spec.param === '*' ? undefined : spec.param)
 
 const key = (v: StoredVersion) => `${v.resourceType}/${v.id}`
 const ref = (v: StoredVersion) => ({ resourceType: v.resourceType, id: v.id })

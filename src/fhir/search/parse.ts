@@ -22,7 +22,9 @@ export const RESULT_PARAMETERS = new Set([
 ])
 
 export interface IncludeSpec {
-  sourceType: string
+  /** undefined: any type (`_include=*`) */
+  sourceType?: string
+  /** `*`: every reference parameter */
   param: string
   targetType?: string
   iterate: boolean
@@ -286,11 +288,17 @@ function parseIncludes(query: Record<string, string[]>, name: '_include' | '_rev
   const specs: IncludeSpec[] = []
   const add = (values: string[] | undefined, iterate: boolean) => {
     for (const value of values ?? []) {
+      // search.html#include: "*" for the parameter name means every reference parameter; "*"
+      // alone, every reference of every type
+      if (value === '*') {
+        specs.push({ param: '*', iterate })
+        continue
+      }
       const [sourceType, param, targetType] = value.split(':')
       if (!sourceType || !param || !isResourceType(sourceType) || (targetType && !isResourceType(targetType))) {
-        throw badRequest(`${name} must be SourceType:parameter[:TargetType], got ${JSON.stringify(value)}`, name)
+        throw badRequest(`${name} must be SourceType:parameter[:TargetType] or *, got ${JSON.stringify(value)}`, name)
       }
-      if (searchParam(sourceType, param)?.type !== 'reference') {
+      if (param !== '*' && searchParam(sourceType, param)?.type !== 'reference') {
         throw badRequest(`${sourceType} has no reference search parameter "${param}" for ${name}`, name)
       }
       specs.push({ sourceType, param, targetType, iterate })
