@@ -1,10 +1,12 @@
 // capabilities: GET [base]/metadata — http.html#capabilities. Built from the routing table and
 // the resource types the validator knows, so it states what the code does, no more.
 import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestResourceSearchParam, StructureDefinition } from '@medplum/fhirtypes'
+import { badRequest } from '../../errors.js'
 import { allCanonical, canonicalGeneration } from '../conformance/canonical-registry.js'
 import { usableProfile } from '../conformance/declared-profiles.js'
 import { operationsFor, systemOperations, type Operation } from '../operations/registry.js'
 import { namedQueriesFor, type NamedQuery } from '../search/named-queries.js'
+import { terminologyCapabilities } from './terminology-capabilities.js'
 import { ROUTES, type Interaction } from '../routes.js'
 import { resourceTypes } from '../validation/index.js'
 import { JSON_PATCH } from './patch.js'
@@ -144,7 +146,11 @@ function referenceParams(type: string): string[] {
   return supportedParams(type).filter((p) => p.type === 'reference').map((p) => p.code)
 }
 
-export const capabilities: Handler = async (_req, ctx) => ({
-  status: 200,
-  body: capabilityStatement(ctx.baseUrl, VERSION),
-})
+/** GET [base]/metadata[?mode=full|normative|terminology] (http.html#capabilities). */
+export const capabilities: Handler = async (req, ctx) => {
+  const mode = req.query.mode?.[0] ?? 'full'
+  if (mode === 'terminology') return { status: 200, body: terminologyCapabilities(ctx.baseUrl, VERSION) }
+  // every part of the statement is normative, so mode=normative is the full statement
+  if (mode !== 'full' && mode !== 'normative') throw badRequest(`mode must be full, normative or terminology, not ${JSON.stringify(mode)}`, 'mode')
+  return { status: 200, body: capabilityStatement(ctx.baseUrl, VERSION) }
+}

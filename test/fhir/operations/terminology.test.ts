@@ -3,6 +3,7 @@
 // ValueSets written through the API. The engine's own cases are in test/terminology/.
 import t from 'tap'
 import { startTestServer, type TestServer } from '../../helpers/test-server.js'
+import { checkResource } from '../../../src/fhir/validation/index.js'
 
 const RR = 'https://casehub.org/fhir/CodeSystem/referral-rejection-reason'
 const HF = 'https://casehub.org/fhir/ValueSet/heart-failure'
@@ -98,5 +99,19 @@ t.test('terminology operations', async (t) => {
     t.same(vs.operation.map((o: any) => o.name).sort(), ['expand', 'validate', 'validate-code'])
     const code = cs.rest[0].resource.find((r: any) => r.type === 'CodeSystem')
     t.same(code.operation.map((o: any) => o.name).sort(), ['lookup', 'subsumes', 'validate', 'validate-code'])
+  })
+
+  t.test('metadata?mode=terminology is a TerminologyCapabilities naming the code systems held here (http.html#capabilities)', async (t) => {
+    const { status, body } = await get(hub, 'metadata?mode=terminology')
+    t.equal(status, 200)
+    t.equal(body.resourceType, 'TerminologyCapabilities')
+    t.same(checkResource(body).filter((i) => i.severity === 'error'), [], 'a valid R4 TerminologyCapabilities')
+    const tier = body.codeSystem.find((c: any) => c.uri === 'https://casehub.org/fhir/CodeSystem/risk-tier')
+    t.same(tier?.version, [{ code: '0.1.0' }])
+    t.ok(body.expansion.paging, '$expand pages by offset and count')
+    t.equal((await get(hub, 'metadata?mode=normative')).body.resourceType, 'CapabilityStatement')
+    const bad = await get(hub, 'metadata?mode=everything')
+    t.equal(bad.status, 400)
+    t.same(bad.body.issue[0].expression, ['mode'])
   })
 })
