@@ -30,6 +30,10 @@ export function parseBundle(body: unknown): { type: 'transaction' | 'batch'; ent
   }
   if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) throw badRequest('Bundle.entry must be an array', 'Bundle.entry')
   const raw = (bundle.entry ?? []) as BundleEntry[]
+  // An entry without a request, or with a method outside HTTPVerb (a required binding), makes
+  // the Bundle itself invalid: 400 for the whole request, batches included.
+  const malformed = raw.flatMap((entry, index) => entryShapeProblems(entry, `Bundle.entry[${index}]`))
+  if (malformed.length) throw invalidResource(malformed, 400)
   const entries: ParsedEntry[] = []
   const problems: OperationOutcomeIssue[] = []
   let status = 0
@@ -66,13 +70,20 @@ function failedEntry(index: number, error: FhirError): FailedEntry {
   }
 }
 
+function entryShapeProblems(entry: BundleEntry, path: string): OperationOutcomeIssue[] {
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return [issue('invalid', 'Bundle entry must be an object', path)]
+  const req = entry.request
+  if (!req || typeof req !== 'object') return [issue('required', 'Bundle entry needs a request', `${path}.request`)]
+  if (!METHODS.has(String(req.method ?? '').toUpperCase())) {
+    return [issue('code-invalid', `Unknown request.method ${JSON.stringify(req.method)} (GET, HEAD, POST, PUT, PATCH or DELETE)`, `${path}.request.method`)]
+  }
+  return []
+}
+
 function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
   const path = `Bundle.entry[${index}]`
-  if (!entry || typeof entry !== 'object') throw badRequest('Bundle entry must be an object', path)
-  const req = entry.request
-  if (!req || typeof req !== 'object') throw badRequest('Bundle entry needs a request', `${path}.request`)
+  const req = entry.request!
   const method = String(req.method ?? '').toUpperCase()
-  if (!METHODS.has(method)) throw badRequest(`Unknown request.method ${JSON.stringify(req.method)}`, `${path}.request.method`)
   if (typeof req.url !== 'string' || req.url === '') throw badRequest('request.url is required', `${path}.request.url`)
   const [pathPart, queryPart = ''] = stripBase(req.url).split('?', 2)
   let route: MatchedRoute

@@ -167,3 +167,19 @@ t.test('batch entries succeed or fail on their own', async (t) => {
   t.equal(res.entry[3].resource.resourceType, 'CapabilityStatement')
   t.equal(await hub.rows(), 1)
 })
+
+t.test('a batch whose entry has no request, or a method outside HTTPVerb, is an invalid Bundle: 400, nothing runs (http.html#transaction)', async (t) => {
+  const hub = await startTestServer(t)
+  const post = { resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } }
+  for (const [bad, where] of [
+    [{ request: { method: 'UNSUPPORTED', url: 'Patient' } }, 'Bundle.entry[1].request.method'],
+    [{ resource: { resourceType: 'Patient' } }, 'Bundle.entry[1].request'],
+  ] as const) {
+    for (const type of ['batch', 'transaction']) {
+      const res = await hub.fetch('', { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Bundle', type, entry: [post, bad] }) })
+      t.equal(res.status, 400, `${type}: ${where}`)
+      t.same(((await res.json()) as any).issue[0].expression, [where])
+    }
+  }
+  t.equal(await hub.rows(), 0, 'the valid entry did not run either')
+})
