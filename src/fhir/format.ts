@@ -1,6 +1,7 @@
 // Content negotiation (http.html#mime-type, #general-parameters: _format, _pretty) and the
 // _summary / _elements views (search.html#summary, #elements).
 import { getDataType } from '@medplum/core'
+import { backboneAt } from './summary-elements.js'
 import { badRequest, notAcceptable, unsupportedMediaType } from '../errors.js'
 
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir', 'json', 'text/json'])
@@ -91,9 +92,26 @@ export function subset(resource: Record<string, any>, mode: SummaryMode | undefi
   const out: Record<string, any> = { resourceType: type }
   for (const [key, value] of Object.entries(resource)) {
     if (key === 'resourceType') continue
-    if (key === 'id' || key === 'meta' || keep(key)) out[key] = value
+    // _birthDate (a primitive's id and extensions) goes with birthDate (json.html#primitive)
+    const name = key.startsWith('_') ? key.slice(1) : key
+    if (name === 'id' || name === 'meta' || keep(name)) out[key] = mode === 'true' && !elements ? backboneSummary(value, `${type}.${name}`) : value
   }
   out.meta = { ...(out.meta ?? {}), tag: [...(out.meta?.tag ?? []), SUBSETTED] }
+  return out
+}
+
+/** Within a backbone element, only its summary children (and theirs, recursively). */
+function backboneSummary(value: any, path: string): any {
+  const backbone = backboneAt(path)
+  if (!backbone || value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map((item) => backboneSummary(item, path))
+  const out: Record<string, any> = {}
+  for (const [key, child] of Object.entries(value)) {
+    const name = key.startsWith('_') ? key.slice(1) : key
+    const m = /^([a-z][A-Za-z]*?)([A-Z][A-Za-z]*)$/.exec(name)
+    const element = backbone.summary.has(name) ? name : m && backbone.summary.has(`${m[1]}[x]`) ? `${m[1]}[x]` : undefined
+    if (element) out[key] = backboneSummary(child, `${path}.${element}`)
+  }
   return out
 }
 

@@ -41,6 +41,27 @@ t.test('format', async (t) => {
     t.ok(body.meta.tag.some((tag: any) => tag.code === 'SUBSETTED'))
   })
 
+  t.test('_summary=true applies at every level: inside backbone elements too (search.html#summary)', async (t) => {
+    const obs: any = await hub.client.create({
+      resourceType: 'Observation',
+      body: {
+        resourceType: 'Observation', status: 'final', code: { text: 'BP' }, interpretation: [{ text: 'high' }],
+        component: [{
+          code: { text: 'systolic' }, valueQuantity: { value: 150, unit: 'mmHg' }, _valueString: undefined,
+          interpretation: [{ text: 'high' }], referenceRange: [{ low: { value: 90 }, text: 'normal' }],
+        }],
+      },
+    })
+    const body: any = await (await hub.fetch(`Observation/${obs.id}?_summary=true`)).json()
+    t.same(body.component, [{ code: { text: 'systolic' }, valueQuantity: { value: 150, unit: 'mmHg' } }], 'component keeps code and value only')
+    t.notOk(body.interpretation)
+    const cs: any = await (await hub.fetch('metadata?_summary=true')).json()
+    const patient = cs.rest[0].resource.find((r: any) => r.type === 'Patient')
+    t.notOk(patient.searchParam, 'rest.resource.searchParam is not a summary element')
+    t.notOk(patient.interaction)
+    t.ok(patient.operation, 'rest.resource.operation is')
+  })
+
   t.test('_summary=text and _summary=data', async (t) => {
     const text: any = await (await hub.fetch(`Patient/${p.id}?_summary=text`)).json()
     t.ok(text.text)
