@@ -111,11 +111,15 @@ function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
   } else if (method === 'POST' || method === 'PUT') {
     resource = requireResource(entry.resource, route.params.type!, `${path}.resource`)
     request.body = resource
+  } else if (method === 'PATCH' && (entry.resource as { resourceType?: string } | undefined)?.resourceType === 'Parameters') {
+    // a FHIRPath Patch travels as its Parameters resource (fhirpatch.html)
+    request.body = entry.resource
+    request.contentType = 'application/fhir+json'
   } else if (method === 'PATCH') {
     // JSON Patch inside a Bundle travels as a Binary (http.html#patch)
     const binary = entry.resource as { resourceType?: string; contentType?: string; data?: string } | undefined
     if (binary?.resourceType !== 'Binary' || !binary.data) {
-      throw badRequest('A PATCH entry carries its JSON Patch as a Binary resource', `${path}.resource`)
+      throw badRequest('A PATCH entry carries a JSON Patch as a Binary resource, or a FHIRPath Patch as Parameters', `${path}.resource`)
     }
     try {
       request.body = JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8'))

@@ -52,7 +52,7 @@ export async function fhirPlugin(app: FastifyInstance, { config, db, searchCache
     } else if (interaction.startsWith('operation') && method === 'POST' && (raw === undefined || raw.trim() === '')) {
       // an operation invoked by POST without inputs (operations.html#invoking)
     } else if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
-      checkContentType(request.headers['content-type'], method === 'PATCH' ? [JSON_PATCH] : ['application/fhir+json'])
+      checkContentType(request.headers['content-type'], method === 'PATCH' ? [JSON_PATCH, 'application/fhir+json'] : ['application/fhir+json'])
       body = isXmlType(contentType) ? parseXml(raw) : parseJson(raw)
     }
     const fhirRequest: FhirRequest = {

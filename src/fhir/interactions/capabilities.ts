@@ -70,7 +70,8 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
     implementation: { description: 'CaseHub FHIR R4 server', url: baseUrl },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json', 'application/fhir+xml', 'xml'],
-    patchFormat: [JSON_PATCH],
+    // JSON Patch, and FHIRPath Patch as a Parameters resource in either format (fhirpatch.html)
+    patchFormat: [JSON_PATCH, 'application/fhir+json', 'application/fhir+xml'],
     rest: [
       {
         mode: 'server',

@@ -17,7 +17,7 @@ import { createPrepared, createVersion, prepareCreate, type PreparedCreate } fro
 import { entryResult } from './bundle-response.js'
 import { conditionalUpdateResource, updateResource } from './update.js'
 import { deleteResource } from './delete.js'
-import { patchResource } from './patch.js'
+import { patchDocument, patchResource } from './patch.js'
 
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 }
 
@@ -212,7 +212,7 @@ async function execute(plan: Planned, ctx: InteractionContext, pending: Set<stri
       return id ? deleteResource(ctx, route.params.type!, id, request.headers.ifMatch) : HANDLERS['conditional-delete'](request, ctx, route.params)
     case 'patch':
     case 'conditional-patch':
-      return patchResource(ctx, route.params.type!, id!, request.body as never, request.headers.ifMatch)
+      return patchResource(ctx, route.params.type!, id!, patchDocument(request), request.headers.ifMatch)
     default:
       return HANDLERS[route.interaction as keyof typeof HANDLERS](request, ctx, route.params)
   }

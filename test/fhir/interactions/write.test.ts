@@ -117,6 +117,64 @@ t.test('writes', async (t) => {
     t.equal(((await hub.client.read({ resourceType: 'Patient', id: p.id })) as any).meta.versionId, '2')
   })
 
+  t.test('FHIRPath Patch (fhirpatch.html): add, insert, delete, replace and move, in order', async (t) => {
+    const NHS_ID = { system: NHS, value: '9434765919' }
+    const p: any = await hub.client.create({
+      resourceType: 'Patient',
+      body: {
+        resourceType: 'Patient', active: true, deceasedBoolean: false, name: [{ family: 'Okafor', given: ['Ada'] }],
+        identifier: [{ system: 'https://example.org/mrn', value: 'M1' }, { system: 'https://example.org/old', value: 'O1' }],
+      },
+    })
+    const op = (type: string, path: string, extra: object[] = []) => ({ name: 'operation', part: [{ name: 'type', valueCode: type }, { name: 'path', valueString: path }, ...extra] })
+    const fhirPatch = (id: string, ops: object[]) =>
+      hub.fetch(`Patient/${id}`, { method: 'PATCH', ...json({ resourceType: 'Parameters', parameter: ops }) })
+    const res = await fhirPatch(p.id, [
+      op('add', 'Patient', [{ name: 'name', valueString: 'birthDate' }, { name: 'value', valueDate: '1950-02-03' }]),
+      op('insert', 'Patient.identifier', [{ name: 'index', valueInteger: 0 }, { name: 'value', part: [{ name: 'system', valueUri: NHS_ID.system }, { name: 'value', valueString: NHS_ID.value }] }]),
+      op('delete', "Patient.identifier.where(system='https://example.org/old')"),
+      op('delete', "Patient.identifier.where(system='https://example.org/none')"),
+      op('replace', 'Patient.active', [{ name: 'value', valueBoolean: false }]),
+      op('replace', 'Patient.deceased', [{ name: 'value', valueDateTime: '2026-11-30' }]),
+      op('add', 'Patient.name[0]', [{ name: 'name', valueString: 'given' }, { name: 'value', valueString: 'Grace' }]),
+      op('move', 'Patient.identifier', [{ name: 'source', valueInteger: 0 }, { name: 'destination', valueInteger: 1 }]),
+      op('add', 'Patient', [{ name: 'name', valueString: 'telecom' }, { name: 'value', part: [{ name: 'system', valueCode: 'phone' }, { name: 'value', valueString: '0161 000 0000' }] }]),
+    ])
+    t.equal(res.status, 200)
+    const body: any = await res.json()
+    t.equal(body.birthDate, '1950-02-03', 'add a primitive')
+    t.same(body.identifier, [{ system: 'https://example.org/mrn', value: 'M1' }, NHS_ID], 'insert at 0, delete by where(), then move 0 → 1')
+    t.equal(body.active, false, 'replace')
+    t.equal(body.deceasedDateTime, '2026-11-30', 'replace a choice element changes its type')
+    t.notOk('deceasedBoolean' in body)
+    t.same(body.name[0].given, ['Ada', 'Grace'], 'add to a list appends')
+    t.same(body.telecom, [{ system: 'phone', value: '0161 000 0000' }], 'a repeating element added as a list')
+    t.equal(body.meta.versionId, '2')
+
+    const refused = async (ops: object[], status: number, what: string) => {
+      const r = await fhirPatch(p.id, ops)
+      t.equal(r.status, status, what)
+      t.equal(((await r.json()) as any).resourceType, 'OperationOutcome')
+    }
+    await refused([op('replace', 'Patient.multipleBirth', [{ name: 'value', valueBoolean: true }])], 422, 'replace of nothing')
+    await refused([op('delete', 'Patient.identifier')], 422, 'delete of two elements')
+    await refused([op('replace', 'Patient.gender', [{ name: 'value', valueCode: 'robot' }])], 422, 'replace of nothing (gender is absent)')
+    await refused([op('add', 'Patient', [{ name: 'name', valueString: 'gender' }, { name: 'value', valueCode: 'robot' }])], 422, 'a result that is not a valid Patient')
+    await refused([op('insert', 'Patient.identifier', [{ name: 'index', valueInteger: 9 }, { name: 'value', part: [{ name: 'value', valueString: 'x' }] }])], 422, 'insert past the end')
+    await refused([op('explode', 'Patient')], 400, 'an unknown operation type')
+    await refused([op('delete', 'Patient.name.where(')], 400, 'a path that is not FHIRPath')
+    await refused([{ name: 'operation', part: [{ name: 'type', valueCode: 'add' }, { name: 'path', valueString: 'Patient' }] }], 400, 'add without name and value')
+    await refused([op('replace', 'Patient.id', [{ name: 'value', valueId: 'other' }])], 422, 'changing the id')
+    t.equal(((await hub.client.read({ resourceType: 'Patient', id: p.id })) as any).meta.versionId, '2', 'nothing refused was written')
+
+    const tx = await hub.fetch('', {
+      method: 'POST',
+      ...json({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'PATCH', url: `Patient/${p.id}` }, resource: { resourceType: 'Parameters', parameter: [op('replace', 'Patient.active', [{ name: 'value', valueBoolean: true }])] } }] }),
+    })
+    t.equal(tx.status, 200, 'a FHIRPath Patch in a transaction, as its Parameters')
+    t.equal(((await hub.client.read({ resourceType: 'Patient', id: p.id })) as any).active, true)
+  })
+
   t.test('delete keeps history; deleting again or deleting nothing succeeds', async (t) => {
     const p: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient' } })
     const res = await hub.fetch(`Patient/${p.id}`, { method: 'DELETE' })
