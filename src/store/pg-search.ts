@@ -21,7 +21,7 @@ export type SearchPhase = 'all' | 'valued' | 'missing'
 
 export function leadsWithIndexKey(q: SearchQuery): boolean {
   const lead = q.sort[0]
-  return lead !== undefined && lead.table !== 'id' && lead.table !== 'type' && lead.table !== 'lastUpdated'
+  return lead !== undefined && lead.table !== 'id' && lead.table !== 'type' && lead.table !== 'lastUpdated' && lead.table !== 'distance'
 }
 
 /** One part of a page: a phase, and whether the request's cursor applies to it. */

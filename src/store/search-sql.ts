@@ -200,6 +200,21 @@ const KM_PER_DEGREE = (Math.PI * EARTH_KM) / 180
  * A stored position (number rows near$latitude / near$longitude) within km of the point: a
  * bounding box the latitude index can use, then the great-circle (haversine) distance.
  */
+/** Kilometres from a Location's position (index rows near$latitude/near$longitude) to the nearest point; Infinity without one. */
+function distanceSql(points: { latitude: number; longitude: number }[], p: SqlParams): string {
+  const each = points.map((point) => greatCircleKm('la.low', 'lo.low', p.add(point.latitude, 'float8'), p.add(point.longitude, 'float8')))
+  return `coalesce((SELECT least(${each.join(', ')}) FROM search_number la JOIN search_number lo ON lo.resource_type = la.resource_type
+    AND lo.id = la.id AND lo.param = 'near$longitude'
+    WHERE la.resource_type = r.resource_type AND la.id = r.id AND la.param = 'near$latitude' LIMIT 1), 'Infinity'::float8)`
+}
+
+/** Haversine distance on a spherical earth between (lat, long) columns and a point. */
+function greatCircleKm(latColumn: string, longColumn: string, lat: string, long: string): string {
+  return `2 * ${EARTH_KM} * asin(least(1, sqrt(
+      power(sin(radians(${latColumn}::float8 - ${lat}) / 2), 2)
+      + cos(radians(${lat})) * cos(radians(${latColumn}::float8)) * power(sin(radians(${longColumn}::float8 - ${long}) / 2), 2))))`
+}
+
 function nearSql(point: { latitude: number; longitude: number; km: number }, typeSql: string, idSql: string, p: SqlParams): string {
   const a = p.alias('la')
   const b = p.alias('lo')
@@ -215,9 +230,7 @@ function nearSql(point: { latitude: number; longitude: number; km: number }, typ
     AND ${b}.param = 'near$longitude'
     WHERE ${a}.resource_type = ${typeSql} AND ${a}.id = ${idSql} AND ${a}.param = 'near$latitude'
     AND ${a}.low BETWEEN ${p.add(point.latitude - dLat, 'numeric')} AND ${p.add(point.latitude + dLat, 'numeric')} AND ${longBox}
-    AND 2 * ${EARTH_KM} * asin(least(1, sqrt(
-      power(sin(radians(${a}.low::float8 - ${lat}) / 2), 2)
-      + cos(radians(${lat})) * cos(radians(${a}.low::float8)) * power(sin(radians(${b}.low::float8 - ${long}) / 2), 2)))) <= ${p.add(point.km, 'float8')})`
+    AND ${greatCircleKm(`${a}.low`, `${b}.low`, lat, long)} <= ${p.add(point.km, 'float8')})`
 }
 
 /**
@@ -308,6 +321,7 @@ export function sortKeySql(k: SortKey, p: SqlParams): { expr: string; cast: stri
   if (k.table === 'id') return { expr: 'r.id', cast: 'text' }
   if (k.table === 'type') return { expr: 'r.resource_type', cast: 'text' }
   if (k.table === 'lastUpdated') return { expr: 'r.last_updated', cast: 'timestamptz' }
+  if (k.table === 'distance') return { expr: distanceSql(k.points!, p), cast: 'float8' }
   const c = sortColumn(k)
   const expr = `coalesce((SELECT ${k.descending ? 'max' : 'min'}(${c.column('s')}) FROM ${c.table} s
     WHERE s.resource_type = r.resource_type AND s.id = r.id AND s.param = ${p.add(k.param)}), ${c.missing})`

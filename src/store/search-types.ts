@@ -69,10 +69,12 @@ export type Condition =
     }
 
 export interface SortKey {
-  /** 'id', 'type' and 'lastUpdated' sort on the resource row; others on index rows of param */
-  table: IndexTable | 'id' | 'type' | 'lastUpdated'
+  /** 'id', 'type' and 'lastUpdated' sort on the resource row; 'distance' on a Location's
+   *  position (from the nearest of `points`); others on index rows of param */
+  table: IndexTable | 'id' | 'type' | 'lastUpdated' | 'distance'
   param?: string
   descending: boolean
+  points?: { latitude: number; longitude: number }[]
   /** at most one index row per resource (a single date element), so no lowest/highest to pick */
   single?: boolean
 }

@@ -79,7 +79,12 @@ async function searchNow(
   }
   const included = await fetchIncludes(ctx.store, versions, parsed.include, parsed.revinclude)
 
-  const entry: object[] = [...versions.map((v) => entryOf(v, 'match', ctx)), ...included.map((v) => entryOf(v, 'include', ctx))]
+  // nearest first: each match says how far it is (the R4 location-distance extension)
+  const byDistance = q.sort[0]?.table === 'distance'
+  const entry: object[] = [
+    ...page.matches.map((m) => entryOf(m.version, 'match', ctx, byDistance ? distanceExtension(m.keys[0]) : undefined)),
+    ...included.map((v) => entryOf(v, 'include', ctx)),
+  ]
   if (parsed.ignored.length) {
     entry.push({
       resource: outcome(parsed.ignored.map((i) => issue('not-supported', `Search parameter "${i.name}" was not applied: ${i.reason}`, i.name, 'warning'))),
@@ -108,6 +113,15 @@ async function searchNow(
   }
 }
 
-function entryOf(v: StoredVersion, mode: 'match' | 'include', ctx: InteractionContext) {
-  return { fullUrl: `${ctx.baseUrl}/${v.resourceType}/${v.id}`, resource: new RawJson(v.json!), search: { mode } }
+function entryOf(v: StoredVersion, mode: 'match' | 'include', ctx: InteractionContext, extension?: object) {
+  return { fullUrl: `${ctx.baseUrl}/${v.resourceType}/${v.id}`, resource: new RawJson(v.json!), search: { ...(extension ? { extension: [extension] } : {}), mode } }
+}
+
+function distanceExtension(km: string | null): object | undefined {
+  const value = Number(km)
+  if (km === null || !Number.isFinite(value)) return undefined
+  return {
+    url: 'http://hl7.org/fhir/StructureDefinition/location-distance',
+    valueDistance: { value: Math.round(value * 1000) / 1000, unit: 'km', system: 'http://unitsofmeasure.org', code: 'km' },
+  }
 }

@@ -62,6 +62,9 @@ export function parseSearch(types: string[], query: Record<string, string[]>, ba
     }
   }
   const sort = parseSort(types, query._sort?.[0])
+  // Location?near without _sort: nearest first (the distance is given in each entry's search.extension)
+  const near = conditions.find((c) => c.kind === 'near')
+  if (sort.length === 0 && near?.kind === 'near') sort.push({ table: 'distance', descending: false, points: near.points })
   const { count } = pageParams(query)
   return {
     query: { types, conditions, sort, count, cursor: parseCursor(query._cursor?.[0], sort.length + 2) },

@@ -31,6 +31,9 @@ const rows: Row[] = [
   { name: 'either of two points (or)', query: `Location?near=${A}|1|km,53.4084|-2.9916|1|km`, expect: ['altrincham', 'liverpool'] },
   { name: 'west and east of Greenwich', query: 'Location?near=53.3876|-0.01|2|km', expect: ['across-the-meridian'] },
   { name: 'with another parameter', query: `Location?near=${A}|15|km&name=sale`, expect: ['sale'] },
+  { name: 'nearest first when no _sort is given', query: `Location?near=${A}|60|km`, ordered: true, expect: ['altrincham', 'sale', 'knutsford', 'manchester', 'liverpool'] },
+  { name: 'nearest to either point', query: `Location?near=${A}|5|km,53.4084|-2.9916|1|km`, ordered: true, expect: ['altrincham|liverpool', 'sale'] },
+  { name: 'an explicit _sort wins', query: `Location?near=${A}|60|km&_sort=-name`, ordered: true, expect: ['sale', 'manchester', 'liverpool', 'knutsford', 'altrincham'] },
 ]
 
 t.test('Location near', async (t) => {
@@ -38,6 +41,21 @@ t.test('Location near', async (t) => {
   await putAll(hub, fixtures)
 
   t.test('search table', async (t) => runTable(t, hub, 'special', rows))
+
+  t.test('each match carries its distance (location-distance extension), and pages keep the order', async (t) => {
+    const { body } = await searchBundle(hub, `Location?near=${A}|60|km&_count=2`)
+    const km = (e: any) => e.search.extension?.find((x: any) => x.url === 'http://hl7.org/fhir/StructureDefinition/location-distance')?.valueDistance
+    t.match(km(body.entry[0]), { value: 0, unit: 'km', system: 'http://unitsofmeasure.org', code: 'km' })
+    t.ok(Math.abs(km(body.entry[1]).value - 4.5) < 0.3, `Sale is about 4.5 km away (${km(body.entry[1]).value})`)
+    const ids: string[] = []
+    let next: string | undefined = `${hub.url}/Location?near=${encodeURIComponent(A)}|60|km&_count=2`
+    while (next) {
+      const page: any = await (await fetch(next)).json()
+      ids.push(...page.entry.filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id))
+      next = page.link.find((l: any) => l.relation === 'next')?.url
+    }
+    t.same(ids, ['altrincham', 'sale', 'knutsford', 'manchester', 'liverpool'])
+  })
 
   t.test('a moved Location is found at its new position', async (t) => {
     await hub.client.update({ resourceType: 'Location', id: 'liverpool', body: place('liverpool', 53.39, -2.35) as any })
