@@ -52,7 +52,7 @@ const caseload: NamedQuery = {
   expand({ params, baseUrl }) {
     const episode = conditionsOf('EpisodeOfCare', {
       status: ['active,onhold'],
-      ...(params.organization ? { organization: params.organization } : {}),
+      ...(params.team ? { organization: params.team } : {}),
       ...(params['care-manager'] ? { 'care-manager': params['care-manager'] } : {}),
     }, baseUrl)
     return { conditions: [{ kind: 'has', sourceType: 'EpisodeOfCare', param: 'patient', condition: episode }] }

@@ -1,7 +1,8 @@
 // Content negotiation (http.html#mime-type, #general-parameters: _format, _pretty) and the
 // _summary / _elements views (search.html#summary, #elements).
 import { getDataType } from '@medplum/core'
-import { backboneAt } from './summary-elements.js'
+import { choiceKey, choicePrefixes } from './element-types.js'
+import { backboneAt, childPath } from './summary-elements.js'
 import { badRequest, notAcceptable, unsupportedMediaType } from '../errors.js'
 
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir', 'json', 'text/json'])
@@ -108,9 +109,8 @@ function backboneSummary(value: any, path: string): any {
   const out: Record<string, any> = {}
   for (const [key, child] of Object.entries(value)) {
     const name = key.startsWith('_') ? key.slice(1) : key
-    const m = /^([a-z][A-Za-z]*?)([A-Z][A-Za-z]*)$/.exec(name)
-    const element = backbone.summary.has(name) ? name : m && backbone.summary.has(`${m[1]}[x]`) ? `${m[1]}[x]` : undefined
-    if (element) out[key] = backboneSummary(child, `${path}.${element}`)
+    const element = backbone.summary.has(name) ? name : choicePrefixes(name).map((b) => `${b}[x]`).find((c) => backbone.summary.has(c))
+    if (element) out[key] = backboneSummary(child, childPath(path, element))
   }
   return out
 }
@@ -132,12 +132,4 @@ function isMandatory(type: string, key: string): boolean {
 }
 
 /** valueQuantity → value, deceasedBoolean → deceased (choice elements, formats.html#choice) */
-function choiceBase(key: string, type: string): string | undefined {
-  const m = /^([a-z][A-Za-z]*?)([A-Z][A-Za-z]*)$/.exec(key)
-  if (!m) return undefined
-  try {
-    return getDataType(type).elements[m[1] + '[x]'] || getDataType(type).elements[m[1]] ? m[1] : undefined
-  } catch {
-    return undefined
-  }
-}
+const choiceBase = (key: string, type: string) => choiceKey(type, key)?.base

@@ -34,7 +34,7 @@ const fixtures = [
   assessment('nq-ra3', 'nq-moderate', { system: TIER, code: 'moderate' }, daysAgo(10)),
   assessment('nq-ra4', 'nq-high', { system: 'http://terminology.hl7.org/CodeSystem/risk-probability', code: 'high' }, daysAgo(5), 'amended'),
   assessment('nq-ra5', 'nq-preliminary', { system: TIER, code: 'severe' }, daysAgo(5), 'preliminary'),
-  patient('nq-a'), patient('nq-b'), patient('nq-c'), patient('nq-d'),
+  patient('nq-a', { managingOrganization: { reference: 'Organization/nq-gp' } }), patient('nq-b'), patient('nq-c'), patient('nq-d'),
   episode('nq-e1', 'nq-a', 'active', 'nq-team1', 'nq-nurse'),
   episode('nq-e2', 'nq-b', 'onhold', 'nq-team2'),
   episode('nq-e3', 'nq-c', 'finished', 'nq-team1'),
@@ -50,8 +50,9 @@ const rows: Row[] = [
   { name: 'with a standard parameter', query: 'Patient?_query=current-high-risk&general-practitioner=Organization/nq-gp', expect: ['nq-recent-severe'] },
   { name: 'standard parameters first', query: 'Patient?birthdate=ge1970-01-01&_query=current-high-risk', expect: ['nq-high'] },
   { name: 'the caseload: active or on hold', query: 'Patient?_query=caseload', expect: ['nq-a', 'nq-b', 'nq-d'] },
-  { name: 'one team’s caseload, matched on the same episode', query: 'Patient?_query=caseload&organization=Organization/nq-team1', expect: ['nq-a'] },
-  { name: 'team and care manager on one episode', query: 'Patient?_query=caseload&organization=nq-team2&care-manager=Practitioner/nq-nurse', expect: ['nq-d'] },
+  { name: 'one team’s caseload, matched on the same episode', query: 'Patient?_query=caseload&team=Organization/nq-team1', expect: ['nq-a'] },
+  { name: 'team and care manager on one episode', query: 'Patient?_query=caseload&team=nq-team2&care-manager=Practitioner/nq-nurse', expect: ['nq-d'] },
+  { name: 'Patient’s own organization parameter still applies', query: 'Patient?_query=caseload&organization=nq-gp', expect: ['nq-a'] },
   { name: 'sorted by an ordinary _sort', query: 'Patient?_query=caseload&_sort=-family', expect: ['nq-d', 'nq-b', 'nq-a'], ordered: true },
   // the same criteria as separate _has parameters may be met by different episodes
   { name: 'unlike separate _has parameters', query: 'Patient?_has:EpisodeOfCare:patient:status=active&_has:EpisodeOfCare:patient:organization=nq-team1', expect: ['nq-a', 'nq-d'] },
@@ -64,12 +65,12 @@ t.test('named queries (search.html#query)', async (t) => {
 
   t.test('pages of a named query keep _query and its parameters in their links', async (t) => {
     const seen: string[] = []
-    let next: string | undefined = `${hub.url}/Patient?_query=caseload&organization=nq-team1,nq-team2&_count=1`
+    let next: string | undefined = `${hub.url}/Patient?_query=caseload&team=nq-team1,nq-team2&_count=1`
     for (let pages = 0; next && pages < 10; pages++) {
       const bundle: any = await (await fetch(next)).json()
       seen.push(...entriesOf(bundle, 'match').map((e: any) => e.resource.id))
       next = bundle.link.find((l: any) => l.relation === 'next')?.url
-      if (next) t.match(next, /_query=caseload.*organization=nq-team1%2Cnq-team2/, 'the next link is the same named query')
+      if (next) t.match(next, /_query=caseload.*team=nq-team1%2Cnq-team2/, 'the next link is the same named query')
     }
     t.same(seen.sort(), ['nq-a', 'nq-b', 'nq-d'])
   })
@@ -80,7 +81,7 @@ t.test('named queries (search.html#query)', async (t) => {
       ['Observation?_query=caseload', '_query'],
       ['Patient?_query=caseload&_query=current-high-risk', '_query'],
       ['Patient?_query=current-high-risk&assessed-since=last-week', 'assessed-since'],
-      ['Patient?_query=caseload&organization=nq-team1&organization=nq-team2', 'organization'],
+      ['Patient?_query=caseload&team=nq-team1&team=nq-team2', 'team'],
     ]
     for (const [query, where] of cases) {
       const { status, body } = await searchBundle(hub, query)
@@ -113,7 +114,7 @@ t.test('named queries (search.html#query)', async (t) => {
   })
 
   t.test('a named query under Prefer: handling=strict is not an unknown parameter', async (t) => {
-    const ids = await matchIds(hub, 'Patient?_query=caseload&organization=nq-team2', false, { headers: { prefer: 'handling=strict' } })
+    const ids = await matchIds(hub, 'Patient?_query=caseload&team=nq-team2', false, { headers: { prefer: 'handling=strict' } })
     t.same(ids.sort(), ['nq-b', 'nq-d'])
   })
 })

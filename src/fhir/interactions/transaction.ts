@@ -46,9 +46,11 @@ export async function processTransaction(entries: ParsedEntry[], ctx: Interactio
     const absent = await absentUpdateTargets(plans, tx)
     const pending = new Set(plans.filter((p) => p.target && p.entry.request.method !== 'DELETE').map((p) => p.target!))
     for (const plan of plans) {
-      if (plan.entry.resource) {
+      // a FHIRPath Patch's values may refer to the Bundle's other entries too
+      const refersFrom = plan.entry.resource ?? (plan.entry.request.method === 'PATCH' ? parametersBody(plan.entry.request.body) : undefined)
+      if (refersFrom) {
         try {
-          await rewriteReferences(plan.entry.resource, fullUrls, tx, ctx.baseUrl)
+          await rewriteReferences(refersFrom, fullUrls, tx, ctx.baseUrl)
         } catch (err) {
           throw rebase(err, plan.entry.path)
         }
@@ -202,7 +204,7 @@ async function execute(plan: Planned, ctx: InteractionContext, pending: Set<stri
     case 'create':
       return plan.existing ?? createVersion(ctx, ctx.store, stripId(resource), { ...opts, id })
     case 'update':
-      return updateResource(ctx, resource, id!, request.headers.ifMatch, { ...opts, absent: absent.has(plan.target!) })
+      return updateResource(ctx, resource, id!, request.headers.ifMatch, { ...opts, absent: absent.has(plan.target!), ifNoneMatch: request.headers.ifNoneMatch })
     case 'conditional-update':
       return plan.target && resource.id === undefined && !(await ctx.store.read(resource.resourceType, id!))
         ? createVersion(ctx, ctx.store, resource, { ...opts, id })
@@ -221,4 +223,8 @@ async function execute(plan: Planned, ctx: InteractionContext, pending: Set<stri
 function stripId(resource: Resource): Resource {
   const { id: _ignored, ...rest } = resource
   return rest as Resource
+}
+
+function parametersBody(body: unknown): Resource | undefined {
+  return (body as Resource | undefined)?.resourceType === 'Parameters' ? (body as Resource) : undefined
 }

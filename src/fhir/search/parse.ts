@@ -293,11 +293,13 @@ function parseIncludes(query: Record<string, string[]>, name: '_include' | '_rev
     for (const value of values ?? []) {
       // search.html#include: "*" for the parameter name means every reference parameter; "*"
       // alone, every reference of every type
+      const [sourceType, param, targetType] = value === '*' ? [undefined, '*'] : value.split(':')
+      // the spec warns that wildcards with :iterate are prone to loops; here they would walk the database
+      if (param === '*' && iterate) throw badRequest(`${name}:iterate does not take the wildcard * (name the parameters to follow)`, `${name}:iterate`)
       if (value === '*') {
         specs.push({ param: '*', iterate })
         continue
       }
-      const [sourceType, param, targetType] = value.split(':')
       if (!sourceType || !param || !isResourceType(sourceType) || (targetType && !isResourceType(targetType))) {
         throw badRequest(`${name} must be SourceType:parameter[:TargetType] or *, got ${JSON.stringify(value)}`, name)
       }

@@ -167,12 +167,80 @@ t.test('writes', async (t) => {
     await refused([op('replace', 'Patient.id', [{ name: 'value', valueId: 'other' }])], 422, 'changing the id')
     t.equal(((await hub.client.read({ resourceType: 'Patient', id: p.id })) as any).meta.versionId, '2', 'nothing refused was written')
 
+    for (const malformed of [{ resourceType: 'Parameters', parameter: {} }, { resourceType: 'Parameters', parameter: [null] }, { resourceType: 'Parameters', parameter: [{ name: 'operation', part: {} }] }]) {
+      const r = await hub.fetch(`Patient/${p.id}`, { method: 'PATCH', ...json(malformed) })
+      t.equal(r.status, 400, `malformed: ${JSON.stringify(malformed.parameter)}`)
+    }
+    await refused([op('add', 'Patient.__proto__', [{ name: 'name', valueString: 'polluted' }, { name: 'value', valueString: 'yes' }])], 422, 'no way into the object prototype')
+    t.equal(({} as any).polluted, undefined, 'Object.prototype untouched')
+    await refused([op('add', 'Patient', [{ name: 'name', valueString: '__proto__' }, { name: 'value', valueString: 'x' }])], 400, 'an add name that is no element')
+    await refused([op('replace', 'Patient', [{ name: 'value', valueString: 'x' }])], 422, 'replacing the whole resource')
+    await refused([op('delete', 'Patient.name.descendants()')], 422, 'a function a patch path does not follow')
+    await refused([op('delete', 'Patient.nonsense')], 422, 'an element the type does not have')
+
     const tx = await hub.fetch('', {
       method: 'POST',
       ...json({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'PATCH', url: `Patient/${p.id}` }, resource: { resourceType: 'Parameters', parameter: [op('replace', 'Patient.active', [{ name: 'value', valueBoolean: true }])] } }] }),
     })
     t.equal(tx.status, 200, 'a FHIRPath Patch in a transaction, as its Parameters')
     t.equal(((await hub.client.read({ resourceType: 'Patient', id: p.id })) as any).active, true)
+  })
+
+  t.test('FHIRPath Patch: repeated values, parts built by their types, primitive extensions kept in step, extension(url)', async (t) => {
+    const op = (type: string, path: string, extra: object[] = []) => ({ name: 'operation', part: [{ name: 'type', valueCode: type }, { name: 'path', valueString: path }, ...extra] })
+    const EXT = 'https://example.org/fhir/StructureDefinition/pronoun'
+    const p: any = await hub.client.create({
+      resourceType: 'Patient',
+      body: {
+        resourceType: 'Patient', name: [{ family: 'Ives', given: ['X', 'Y', 'X'], _given: [null, { extension: [{ url: 'https://example.org/x', valueString: 'y-ext' }] }, null] }],
+        extension: [{ url: EXT, valueString: 'she' }, { url: 'https://example.org/other', valueString: 'keep' }],
+      },
+    })
+    const res = await hub.fetch(`Patient/${p.id}`, {
+      method: 'PATCH',
+      ...json({
+        resourceType: 'Parameters',
+        parameter: [
+          op('replace', 'Patient.name[0].given.last()', [{ name: 'value', valueString: 'Z' }]),
+          op('move', 'Patient.name[0].given', [{ name: 'source', valueInteger: 1 }, { name: 'destination', valueInteger: 0 }]),
+          op('delete', `Patient.extension('${EXT}')`),
+          op('add', 'Patient', [{ name: 'name', valueString: 'contact' }, {
+            name: 'value',
+            part: [{ name: 'name', part: [{ name: 'family', valueString: 'Ives' }, { name: 'given', valueString: 'Pat' }] }, { name: 'gender', valueCode: 'other' }],
+          }]),
+        ],
+      }),
+    })
+    t.equal(res.status, 200)
+    const body: any = await res.json()
+    t.same(body.name[0].given, ['Y', 'X', 'Z'], 'last() is the third X, not the first')
+    t.same(body.name[0]._given, [{ extension: [{ url: 'https://example.org/x', valueString: 'y-ext' }] }, null, null], "Y's extension moved with Y")
+    t.same(body.extension, [{ url: 'https://example.org/other', valueString: 'keep' }], "extension('url') names one extension")
+    t.same(body.contact, [{ name: { family: 'Ives', given: ['Pat'] }, gender: 'other' }], 'a contact built from parts: given is a list, name is not')
+  })
+
+  t.test('FHIRPath Patch in a transaction: urn:uuid references in its values are resolved (http.html#trules)', async (t) => {
+    const p: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient' } })
+    const res = await hub.fetch('', {
+      method: 'POST',
+      ...json({
+        resourceType: 'Bundle', type: 'transaction',
+        entry: [
+          { fullUrl: 'urn:uuid:8a2c3f7e-0a4b-4a63-9f55-9b1f3e7d2c11', resource: { resourceType: 'Organization', name: 'Practice' }, request: { method: 'POST', url: 'Organization' } },
+          {
+            request: { method: 'PATCH', url: `Patient/${p.id}` },
+            resource: { resourceType: 'Parameters', parameter: [{ name: 'operation', part: [
+              { name: 'type', valueCode: 'add' }, { name: 'path', valueString: 'Patient' }, { name: 'name', valueString: 'managingOrganization' },
+              { name: 'value', valueReference: { reference: 'urn:uuid:8a2c3f7e-0a4b-4a63-9f55-9b1f3e7d2c11' } },
+            ] }] },
+          },
+        ],
+      }),
+    })
+    t.equal(res.status, 200)
+    const bundle: any = await res.json()
+    const orgId = /Organization\/([^/]+)/.exec(bundle.entry[0].response.location)![1]
+    t.equal(((await hub.client.read({ resourceType: 'Patient', id: p.id })) as any).managingOrganization.reference, `Organization/${orgId}`)
   })
 
   t.test('delete keeps history; deleting again or deleting nothing succeeds', async (t) => {
