@@ -10,6 +10,7 @@
 import type { CodeableConcept, ConceptMap, HealthcareService, Location, Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes'
 import { parseSearch } from '../fhir/search/parse.js'
 import type { ResourceStore } from '../store/types.js'
+import { carriesMeaning, translate } from '../terminology/translate.js'
 import { localId } from './local-id.js'
 import { destinationOf, type Destination } from './onward.js'
 
@@ -28,17 +29,10 @@ export async function serviceTypesFor(referral: ServiceRequest, store: ResourceS
   const maps = await search<ConceptMap>(store, 'ConceptMap', { url: ROUTING_MAP_URL })
   // the newest version of the rules
   const map = maps.sort((a, b) => (b.version ?? '').localeCompare(a.version ?? '', undefined, { numeric: true }))[0]
+  const codings = (referral.code?.coding ?? []).filter((c) => c.system && c.code)
   const out = new Set<string>()
-  for (const coding of referral.code?.coding ?? []) {
-    for (const group of map?.group ?? []) {
-      if (group.source !== coding.system) continue
-      for (const element of group.element ?? []) {
-        if (element.code !== coding.code) continue
-        for (const target of element.target ?? []) {
-          if (target.code && target.equivalence !== 'unmatched' && target.equivalence !== 'disjoint') out.add(`${group.target}|${target.code}`)
-        }
-      }
-    }
+  for (const m of map ? translate([map], { codings, reverse: false }) : []) {
+    if (carriesMeaning(m)) out.add(`${m.concept!.system}|${m.concept!.code}`)
   }
   return [...out]
 }

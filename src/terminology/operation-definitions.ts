@@ -5,7 +5,7 @@ import type { OperationDefinition, OperationDefinitionParameter } from '@medplum
 
 type Param = [name: string, use: 'in' | 'out', min: number, max: string, type: string]
 
-function definition(resource: 'ValueSet' | 'CodeSystem', code: string, title: string, instance: boolean, params: Param[]): OperationDefinition {
+function definition(resource: 'ValueSet' | 'CodeSystem' | 'ConceptMap', code: string, title: string, instance: boolean, params: Param[]): OperationDefinition {
   const parameter: OperationDefinitionParameter[] = params.map(([name, use, min, max, type]) => ({ name, use, min, max, type: type as OperationDefinitionParameter['type'] }))
   return {
     resourceType: 'OperationDefinition',
@@ -59,5 +59,12 @@ export const TERMINOLOGY_OPERATIONS: OperationDefinition[] = [
     ['codeA', 'in', 0, '1', 'code'], ['codeB', 'in', 0, '1', 'code'], ['system', 'in', 0, '1', 'uri'],
     ['version', 'in', 0, '1', 'string'], ['codingA', 'in', 0, '1', 'Coding'], ['codingB', 'in', 0, '1', 'Coding'],
     ['outcome', 'out', 1, '1', 'code'],
+  ]),
+  definition('ConceptMap', 'translate', 'Concept Translation', true, [
+    ['url', 'in', 0, '1', 'uri'], ['conceptMap', 'in', 0, '1', 'ConceptMap'], ['conceptMapVersion', 'in', 0, '1', 'string'],
+    ['code', 'in', 0, '1', 'code'], ['system', 'in', 0, '1', 'uri'], ['version', 'in', 0, '1', 'string'],
+    ['source', 'in', 0, '1', 'uri'], ['coding', 'in', 0, '1', 'Coding'], ['codeableConcept', 'in', 0, '1', 'CodeableConcept'],
+    ['target', 'in', 0, '1', 'uri'], ['targetsystem', 'in', 0, '1', 'uri'], ['reverse', 'in', 0, '1', 'boolean'],
+    ['result', 'out', 1, '1', 'boolean'], ['message', 'out', 0, '1', 'string'], ['match', 'out', 0, '*', 'BackboneElement'],
   ]),
 ]

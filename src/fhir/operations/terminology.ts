@@ -1,12 +1,18 @@
 // The R4 terminology operations over the server's own content: ValueSet/$expand,
 // ValueSet/$validate-code, CodeSystem/$validate-code, CodeSystem/$lookup, CodeSystem/$subsumes
-// (terminology-service.html). The work is done by src/terminology; this file routes to it.
-import type { CodeSystem, OperationDefinition, Resource, ValueSet } from '@medplum/fhirtypes'
+// and ConceptMap/$translate (terminology-service.html). The work is done by src/terminology;
+// this file routes to it (and finds the ConceptMaps $translate reads in the store).
+import type { CodeSystem, ConceptMap, OperationDefinition, Parameters, Resource, ValueSet } from '@medplum/fhirtypes'
 import { expandOperation, lookupOperation, subsumesOperation, TERMINOLOGY_OPERATIONS, validateCodeOperation } from '../../terminology/index.js'
+import { OperationInput as Inputs } from '../../terminology/parameters.js'
+import { inScope, translate, translateRequest, translateResult } from '../../terminology/translate.js'
+import { notFound } from '../../errors.js'
 import { terminologyIndex } from '../conformance/terminology.js'
+import { parseSearch } from '../search/parse.js'
+import type { InteractionContext } from '../types.js'
 import { registerOperation, type OperationInput, type ParameterType } from './registry.js'
 
-type Run = (input: OperationInput) => Resource
+type Run = (input: OperationInput, ctx: InteractionContext) => Resource | Promise<Resource>
 
 const RUNS: Record<string, Run> = {
   'ValueSet-expand': ({ parameters, target }) => expandOperation(terminologyIndex(), parameters, target as ValueSet | undefined),
@@ -14,6 +20,27 @@ const RUNS: Record<string, Run> = {
   'CodeSystem-validate-code': ({ parameters, target }) => validateCodeOperation(terminologyIndex(), 'CodeSystem', parameters, target as CodeSystem | undefined),
   'CodeSystem-lookup': ({ parameters, target }) => lookupOperation(terminologyIndex(), parameters, target as CodeSystem | undefined),
   'CodeSystem-subsumes': ({ parameters, target }) => subsumesOperation(terminologyIndex(), parameters, target as CodeSystem | undefined),
+  'ConceptMap-translate': async ({ parameters, target }, ctx) => {
+    const req = translateRequest(parameters)
+    const maps = (await conceptMaps(parameters, target as ConceptMap | undefined, req, ctx)).filter((m) => inScope(m, req))
+    return translateResult(translate(maps, req), req, maps.length)
+  },
+}
+
+/** The maps to translate with: the instance, an inline conceptMap, those with the url, or every map of the systems. */
+async function conceptMaps(parameters: Parameters | undefined, target: ConceptMap | undefined, req: ReturnType<typeof translateRequest>, ctx: InteractionContext) {
+  if (target) return [target]
+  const input = new Inputs(parameters, '$translate')
+  const inline = input.resource<ConceptMap>('conceptMap', 'ConceptMap')
+  if (inline) return [inline]
+  const url = input.string('url')
+  const version = input.string('conceptMapVersion')
+  const query: Record<string, string[]> = url
+    ? { url: [url], ...(version ? { version: [version] } : {}) }
+    : { [req.reverse ? 'target-system' : 'source-system']: [[...new Set(req.codings.map((c) => c.system!))].join(',')] }
+  const page = await ctx.store.search(parseSearch(['ConceptMap'], { ...query, _count: ['200'] }, ctx.baseUrl).query)
+  if (url && page.matches.length === 0) throw notFound(`$translate: no ConceptMap ${url}${version ? `|${version}` : ''} here`, 'url')
+  return page.matches.map((m) => JSON.parse(m.version.json!) as ConceptMap)
 }
 
 export function registerTerminologyOperations(): void {
@@ -28,7 +55,7 @@ export function registerTerminologyOperations(): void {
       instance: def.instance ?? false,
       affectsState: false,
       inputs: inputsOf(def),
-      run: async (input) => ({ status: 200, body: run(input) }),
+      run: async (input, ctx) => ({ status: 200, body: await run(input, ctx) }),
     })
   }
 }

@@ -1,5 +1,5 @@
 // Terminology operations over HTTP (terminology-service.html): ValueSet/$expand,
-// $validate-code, CodeSystem/$lookup and $subsumes on CaseHub's own content and on
+// $validate-code, CodeSystem/$lookup, $subsumes and ConceptMap/$translate on CaseHub's own content and on
 // ValueSets written through the API. The engine's own cases are in test/terminology/.
 import t from 'tap'
 import { startTestServer, type TestServer } from '../../helpers/test-server.js'
@@ -99,6 +99,8 @@ t.test('terminology operations', async (t) => {
     t.same(vs.operation.map((o: any) => o.name).sort(), ['expand', 'validate', 'validate-code'])
     const code = cs.rest[0].resource.find((r: any) => r.type === 'CodeSystem')
     t.same(code.operation.map((o: any) => o.name).sort(), ['lookup', 'subsumes', 'validate', 'validate-code'])
+    const map = cs.rest[0].resource.find((r: any) => r.type === 'ConceptMap')
+    t.match(map.operation.find((o: any) => o.name === 'translate'), { definition: 'http://hl7.org/fhir/OperationDefinition/ConceptMap-translate' })
   })
 
   t.test('metadata?mode=terminology is a TerminologyCapabilities naming the code systems held here (http.html#capabilities)', async (t) => {
@@ -113,5 +115,33 @@ t.test('terminology operations', async (t) => {
     const bad = await get(hub, 'metadata?mode=everything')
     t.equal(bad.status, 400)
     t.same(bad.body.issue[0].expression, ['mode'])
+  })
+
+  t.test('ConceptMap/$translate with CaseHub\'s routing map (conceptmap-operation-translate.html)', async (t) => {
+    const MAP = 'https://casehub.org/fhir/ConceptMap/onward-referral-routing'
+    const SCT = 'http://snomed.info/sct'
+    const TYPES = 'https://casehub.org/fhir/CodeSystem/service-type'
+    const matches = (body: any) => body.parameter.filter((p: any) => p.name === 'match').map((m: any) => Object.fromEntries(m.part.map((x: any) => [x.name, x.valueCode ?? x.valueCoding ?? x.valueUri])))
+    const byUrl = await get(hub, `ConceptMap/$translate?url=${encodeURIComponent(MAP)}&system=${encodeURIComponent(SCT)}&code=871731000000106`)
+    t.equal(byUrl.status, 200)
+    t.equal(out(byUrl.body, 'result').valueBoolean, true)
+    t.same(matches(byUrl.body), [{ equivalence: 'relatedto', concept: { system: TYPES, code: 'social-prescribing', display: 'Social prescribing service' }, source: MAP }])
+    const found = await get(hub, `ConceptMap/$translate?system=${encodeURIComponent(SCT)}&code=871731000000106`)
+    t.same(matches(found.body).map((m: any) => m.concept.code), ['social-prescribing'], 'the map found by its source system')
+    const instance = await post(hub, 'ConceptMap/onward-referral-routing/$translate', { resourceType: 'Parameters', parameter: [{ name: 'coding', valueCoding: { system: SCT, code: '390893007' } }] })
+    t.same(matches(instance.body).map((m: any) => m.concept.code), ['social-prescribing'], 'instance level, POST with a coding')
+    const reverse = await get(hub, `ConceptMap/$translate?url=${encodeURIComponent(MAP)}&system=${encodeURIComponent(TYPES)}&code=social-prescribing&reverse=true`)
+    const sources = matches(reverse.body).map((m: any) => m.concept.code)
+    t.ok(sources.includes('871731000000106') && sources.includes('390893007'), `reverse: the SNOMED codes that map to it (${sources.join(', ')})`)
+    t.ok(matches(reverse.body).every((m: any) => m.concept.system === SCT))
+    const none = await get(hub, `ConceptMap/$translate?url=${encodeURIComponent(MAP)}&system=${encodeURIComponent(SCT)}&code=73211009`)
+    t.equal(out(none.body, 'result').valueBoolean, false)
+    t.match(out(none.body, 'message').valueString, /No mapping for http:\/\/snomed.info\/sct\|73211009/)
+    const elsewhere = await get(hub, `ConceptMap/$translate?url=${encodeURIComponent(MAP)}&system=${encodeURIComponent(SCT)}&code=871731000000106&targetsystem=http://example.org/other`)
+    t.equal(out(elsewhere.body, 'result').valueBoolean, false, 'targetsystem narrows the groups')
+    const noSystem = await get(hub, 'ConceptMap/$translate?code=871731000000106')
+    t.equal(noSystem.status, 400)
+    t.same(noSystem.body.issue[0].expression, ['system'])
+    t.equal((await get(hub, `ConceptMap/$translate?url=http://example.org/nope&system=${encodeURIComponent(SCT)}&code=1`)).status, 404)
   })
 })
