@@ -34,5 +34,7 @@ export function terminologyCapabilities(baseUrl: string, version: string): Termi
     },
     codeSearch: 'explicit',
     validateCode: { translations: false },
+    // $translate finds the maps of the code's system when no url is given
+    translation: { needsMap: false },
   }
 }
