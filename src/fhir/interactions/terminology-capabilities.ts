@@ -1,6 +1,6 @@
 // GET [base]/metadata?mode=terminology (http.html#capabilities): a TerminologyCapabilities
 // resource naming the code systems this server holds (those $lookup, $validate-code, $subsumes
-// and $expand answer from) and what its $expand supports (terminologycapabilities.html).
+// and $expand answer from) and what its $expand and $translate support (terminologycapabilities.html).
 import type { TerminologyCapabilities } from '@medplum/fhirtypes'
 import { terminologyIndex } from '../conformance/terminology.js'
 
