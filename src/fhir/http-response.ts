@@ -11,7 +11,7 @@ export const FHIR_XML = 'application/fhir+xml; charset=utf-8'
 
 /** A body in the negotiated format (JSON text as stored, or its XML form). */
 export function render(body: string | object, format: WireFormat, pretty = false): { type: string; text: string } {
-  if (format === 'xml') return { type: FHIR_XML, text: toXml(typeof body === 'string' ? JSON.parse(body) : JSON.parse(serialize(body))) }
+  if (format === 'xml') return { type: FHIR_XML, text: toXml(typeof body === 'string' ? JSON.parse(body) : JSON.parse(serialize(body)), pretty) }
   return { type: FHIR_JSON, text: serialize(body, pretty) }
 }
 

@@ -24,9 +24,13 @@ t.test('every Synthea resource goes to XML and back unchanged (xml.html)', async
       count++
       if (canonical(fromXml(toXml(resource))) !== canonical(resource)) failures.push(`${resource.resourceType}/${resource.id ?? file}`)
     }
+    // _pretty: indented, and read back the same (each Bundle holds every kind of element of its entries)
+    if (canonical(fromXml(toXml(bundle, true))) !== canonical(bundle)) failures.push(`${file} with _pretty`)
   }
   t.ok(count > 10_000, `${count} resources, the Bundles themselves included`)
   t.same(failures, [], 'none changed')
+  const pretty = toXml({ resourceType: 'Patient', id: 'p', name: [{ family: 'Ng', given: ['A'] }] }, true)
+  t.equal(pretty, ['<?xml version="1.0" encoding="UTF-8"?>', '<Patient xmlns="http://hl7.org/fhir">', '  <id value="p"/>', '  <name>', '    <family value="Ng"/>', '    <given value="A"/>', '  </name>', '</Patient>'].join('\n'))
 })
 
 t.test('the XML form follows xml.html', async (t) => {
