@@ -74,10 +74,11 @@ function entryShapeProblems(entry: BundleEntry, path: string): OperationOutcomeI
   if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return [issue('invalid', 'Bundle entry must be an object', path)]
   const req = entry.request
   if (!req || typeof req !== 'object') return [issue('required', 'Bundle entry needs a request', `${path}.request`)]
-  if (!METHODS.has(String(req.method ?? '').toUpperCase())) {
+  if (typeof req.method !== 'string' || !METHODS.has(req.method.toUpperCase())) {
     return [issue('code-invalid', `Unknown request.method ${JSON.stringify(req.method)} (GET, HEAD, POST, PUT, PATCH or DELETE)`, `${path}.request.method`)]
   }
-  return []
+  const notText = (['url', 'ifMatch', 'ifNoneMatch', 'ifNoneExist', 'ifModifiedSince'] as const).filter((k) => req[k] !== undefined && typeof req[k] !== 'string')
+  return notText.map((k) => issue('invalid', `request.${k} must be a string`, `${path}.request.${k}`))
 }
 
 function parseEntry(entry: BundleEntry, index: number): ParsedEntry {

@@ -70,7 +70,7 @@ export function parseFhirPathPatch(body: Parameters): Operation[] {
     }
     if (type === 'add' || type === 'insert' || type === 'replace') {
       const value = part('value')
-      op.value = value && (valueKey(value) || value.part || value.resource) ? value : fail(`A ${type} needs a value (value[x] or parts)`)
+      op.value = value && wellFormed(value) ? value : fail(`A ${type} needs a value: value[x], a resource, or parts that each have a name and a value`)
     }
     if (type === 'insert') op.index = integer('index')
     if (type === 'move') [op.source, op.destination] = [integer('source'), integer('destination')]
@@ -79,6 +79,12 @@ export function parseFhirPathPatch(body: Parameters): Operation[] {
 }
 
 const valueKey = (p: ParametersParameter) => Object.keys(p).find((k) => k.startsWith('value') && k.length > 5)
+
+/** A value part: value[x], a resource, or a list of named parts that are themselves values. */
+function wellFormed(p: ParametersParameter, depth = 0): boolean {
+  if (valueKey(p) || isObject(p.resource)) return true
+  return depth < 32 && Array.isArray(p.part) && p.part.every((x) => isObject(x) && typeof x.name === 'string' && wellFormed(x, depth + 1))
+}
 
 class PatchError extends Error {}
 

@@ -607,6 +607,47 @@ const CASES: Case[] = [
     status: 415,
   },
   {
+    name: 'a parameter named __proto__ is 400 (search.html#errors)',
+    path: 'Patient?__proto__=x',
+    init: { method: 'GET' },
+    status: 400,
+    expression: '__proto__',
+  },
+  {
+    name: 'a _cursor whose values do not fit the sort keys is 400 (search.html#paging)',
+    path: `Patient?_count=1&_sort=birthdate&_cursor=${Buffer.from(JSON.stringify({ v: ['x', 'y', 'z'], b: 0 })).toString('base64url')}`,
+    init: { method: 'GET' },
+    status: 400,
+    expression: '_cursor',
+  },
+  {
+    name: 'a FHIRPath Patch value whose part is not a list is 400 (fhirpatch.html)',
+    path: 'Patient/etag-target',
+    setup: (hub) => ensure(hub, 'etag-target'),
+    init: {
+      method: 'PATCH',
+      ...fhirJson({ resourceType: 'Parameters', parameter: [{ name: 'operation', part: [{ name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Patient.name[0]' }, { name: 'value', part: 5 }] }] }),
+    },
+    status: 400,
+  },
+  {
+    name: 'a transaction entry whose ifMatch is not a string is 400 at that element (http.html#transaction)',
+    path: '',
+    init: post({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient', id: 'x' }, request: { method: 'PUT', url: 'Patient/x', ifMatch: null } }] }),
+    status: 400,
+    expression: 'Bundle.entry[0].request.ifMatch',
+  },
+  {
+    name: '2,000 nested XML elements are refused with 400, not a stack overflow (xml.html)',
+    path: 'Patient',
+    init: {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+xml' },
+      body: `<Patient xmlns="http://hl7.org/fhir">${'<extension url="u">'.repeat(2000)}${'</extension>'.repeat(2000)}</Patient>`,
+    },
+    status: 400,
+  },
+  {
     name: 'a JSON Patch that is not an array of operations is 400 (http.html#patch)',
     path: 'Patient/etag-target',
     setup: (hub) => ensure(hub, 'etag-target'),
@@ -789,4 +830,20 @@ t.test('a batch with one bad entry answers 200, the bad entry gets a 4xx outcome
     'entry 5 outcome points at Bundle.entry[5].resource.birthDate',
   )
   t.same(await counts(hub), { resource: before.resource + 2, resource_history: before.resource_history + 2 })
+})
+
+t.test('odd but valid input is answered, not a 500: parameters named like object properties, dates at the ends of the calendar (search.html#date)', async (t) => {
+  const hub = await startTestServer(t)
+  const created = await hub.fetch('Patient', post({ resourceType: 'Patient', birthDate: '9999-12-31', deceasedDateTime: '0001-01-01T00:00:00+14:00' }))
+  t.equal(created.status, 201, 'a birthDate in the last year FHIR can write')
+  const id = ((await created.json()) as any).id
+  for (const query of ['Patient?constructor=x', 'Patient?toString=1&hasOwnProperty=2', 'Patient?birthdate=0000', 'Patient?birthdate=sa9999', 'Patient?_lastUpdated=ap0001', 'Patient?_filter=birthdate%20eq%200000']) {
+    const res = await hub.fetch(query)
+    t.equal(res.status, 200, query)
+    await res.arrayBuffer()
+  }
+  const found: any = await (await hub.fetch('Patient?birthdate=9999-12-31')).json()
+  t.same(found.entry.filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id), [id], 'found by its year-9999 birthDate')
+  const before: any = await (await hub.fetch('Patient?birthdate=lt2000')).json()
+  t.notOk(before.entry?.some((e: any) => e.resource.id === id), 'and not before 2000')
 })

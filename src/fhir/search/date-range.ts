@@ -9,8 +9,24 @@ export interface InstantRange {
 
 const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/
 
-/** The range a FHIR date/dateTime/instant denotes; undefined if the text is not one. */
+/** The range a FHIR date/dateTime/instant denotes, as PostgreSQL timestamptz text; undefined if the text is not one. */
 export function dateRange(text: string): InstantRange | undefined {
+  const r = instantRange(text)
+  return r && { low: pgInstant(r.low), high: pgInstant(r.high) }
+}
+
+/**
+ * An instant as PostgreSQL reads it. Years outside 1-9999 (FHIR allows 0000; a range may end in
+ * 10000) are beyond what ISO text PostgreSQL accepts, so they become -infinity / infinity: they
+ * still sort and compare before or after every real date.
+ */
+export function pgInstant(d: Date): string {
+  const year = d.getUTCFullYear()
+  return year < 1 ? '-infinity' : year > 9999 ? 'infinity' : d.toISOString()
+}
+
+/** The range a FHIR date/dateTime/instant denotes, as Dates. */
+export function instantRange(text: string): { low: Date; high: Date } | undefined {
   const m = DATE.exec(text)
   if (!m) return undefined
   const [, y, mo, d, h, mi, s, frac, tz] = m
@@ -33,7 +49,7 @@ export function dateRange(text: string): InstantRange | undefined {
   else if (!frac) high.setUTCSeconds(high.getUTCSeconds() + 1)
   else high.setTime(high.getTime() + Math.max(1, 10 ** (3 - Math.min(3, frac.length - 1))))
   if (Number.isNaN(low.getTime()) || Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(s ?? 0) > 60) return undefined
-  return { low: low.toISOString(), high: high.toISOString() }
+  return { low, high }
 }
 
 const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0

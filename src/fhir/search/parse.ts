@@ -67,7 +67,7 @@ export function parseSearch(types: string[], query: Record<string, string[]>, ba
   if (sort.length === 0 && near?.kind === 'near') sort.push({ table: 'distance', descending: false, points: near.points })
   const { count } = pageParams(query)
   return {
-    query: { types, conditions, sort, count, cursor: parseCursor(query._cursor?.[0], sort.length + 2) },
+    query: { types, conditions, sort, count, cursor: parseCursor(query._cursor?.[0], sort) },
     total: parseTotal(query._total?.[0]),
     include: parseIncludes(query, '_include'),
     revinclude: parseIncludes(query, '_revinclude'),
@@ -320,12 +320,26 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify({ v: cursor.values, b: cursor.backwards ? 1 : 0 })).toString('base64url')
 }
 
-function parseCursor(raw: string | undefined, keyCount: number): Cursor | undefined {
+/** What a cursor value of each sort key must look like (it is cast in SQL: timestamptz, numeric, float8). */
+const TIMESTAMP = /^(-?infinity|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d(:?\d\d)?)?)$/
+const NUMBER = /^(-?Infinity|-?\d+(\.\d+)?(e[+-]?\d+)?)$/i
+function castable(k: SortKey | undefined, v: string | null): boolean {
+  if (v === null || k === undefined) return true // the tie-breaking type and id keys are text
+  if (k.table === 'date' || k.table === 'lastUpdated') return TIMESTAMP.test(v)
+  if (k.table === 'number' || k.table === 'quantity') return NUMBER.test(v) && !/^-?nan$/i.test(v)
+  if (k.table === 'distance') return v === 'Infinity' || (NUMBER.test(v) && Number.isFinite(Number(v)))
+  return true
+}
+
+function parseCursor(raw: string | undefined, sort: SortKey[]): Cursor | undefined {
   if (raw === undefined) return undefined
   try {
     const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'))
     const values = parsed.v
-    if (Array.isArray(values) && values.length === keyCount && values.every((v) => v === null || typeof v === 'string')) {
+    if (
+      Array.isArray(values) && values.length === sort.length + 2 &&
+      values.every((v, i) => (v === null || typeof v === 'string') && castable(sort[i], v))
+    ) {
       return { values, backwards: parsed.b === 1 }
     }
   } catch {

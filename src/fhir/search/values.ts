@@ -2,7 +2,7 @@
 // reference forms. Malformed values are 400s naming the parameter.
 import { badRequest } from '../../errors.js'
 import type { Condition, Prefix, RangeValue, ReferenceMatch, TokenMatch } from '../../store/search-types.js'
-import { dateRange } from './date-range.js'
+import { instantRange, pgInstant } from './date-range.js'
 import { referenceKey } from './references.js'
 
 const PREFIXES = new Set(['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'])
@@ -63,19 +63,17 @@ export function tokenValue(raw: string, param: string): TokenMatch {
 
 export function dateValue(raw: string, param: string): RangeValue {
   const { prefix, rest } = splitPrefix(raw)
-  const range = dateRange(rest)
+  const range = instantRange(rest)
   if (!range) {
     throw badRequest(
       `Invalid date for ${param}: ${JSON.stringify(raw)} (expected [prefix]YYYY[-MM[-DD[Thh:mm[:ss][zone]]]], prefixes eq ne gt lt ge le sa eb ap)`,
       param,
     )
   }
-  if (prefix !== 'ap') return { prefix, ...range }
+  if (prefix !== 'ap') return { prefix, low: pgInstant(range.low), high: pgInstant(range.high) }
   // ap: "approximately", here within 10% of the distance between the value and now
-  const low = Date.parse(range.low)
-  const high = Date.parse(range.high)
-  const slack = Math.abs(Date.now() - low) * 0.1
-  return { prefix, low: new Date(low - slack).toISOString(), high: new Date(high + slack).toISOString() }
+  const slack = Math.abs(Date.now() - range.low.getTime()) * 0.1
+  return { prefix, low: pgInstant(new Date(range.low.getTime() - slack)), high: pgInstant(new Date(range.high.getTime() + slack)) }
 }
 
 const NUMBER = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/

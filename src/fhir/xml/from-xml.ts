@@ -7,6 +7,7 @@ import { SaxesParser, type SaxesTagNS } from 'saxes'
 import { badRequest } from '../../errors.js'
 import { FHIR_NS } from './to-xml.js'
 import { isNumber, isPrimitive, xmlType } from './schema.js'
+import { MAX_DEPTH } from '../validation/preflight.js'
 
 const XHTML_NS = 'http://www.w3.org/1999/xhtml'
 
@@ -26,6 +27,9 @@ export function fromXml(xml: string): Json {
   const root = parse(xml)
   return resource(root, root.name)
 }
+
+/** Elements deeper than this cannot make a resource within the JSON nesting limit (preflight.ts MAX_DEPTH). */
+const MAX_XML_DEPTH = 2 * MAX_DEPTH
 
 function parse(xml: string): Node {
   const parser = new SaxesParser({ xmlns: true })
@@ -51,6 +55,8 @@ function parse(xml: string): Node {
     const attributes: Record<string, string> = {}
     for (const a of Object.values(tag.attributes)) if (!a.prefix && a.name !== 'xmlns') attributes[a.local] = a.value
     const node: Node = { name: tag.local, uri: tag.uri, attributes, children: [], text: '' }
+    // refused here, before the recursive reading of the tree could run out of stack
+    if (stack.length >= MAX_XML_DEPTH) throw badRequest(`The XML is nested too deeply: more than ${MAX_XML_DEPTH} levels of elements`)
     if (stack.length) stack[stack.length - 1].children.push(node)
     else root = node
     if (!tag.isSelfClosing) stack.push(node)
