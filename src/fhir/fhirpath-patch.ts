@@ -275,8 +275,9 @@ function applyFunction(candidates: Slot[], fn: FunctionAtom): Slot[] {
 
 /** The slots of element `name` inside the element at `s` (one per item of a list; a choice by its typed name). */
 function children(s: Slot, name: string): Slot[] {
+  if (!ELEMENT_NAME.test(name)) throw new PatchError(`${name} is not an element name (a path starts at the resource type, e.g. Patient.name)`)
   const v = valueAt(s)
-  if (!isObject(v) || !ELEMENT_NAME.test(name)) return []
+  if (!isObject(v)) return []
   const element = elementOf(s.type, name)
   if (s.type && !element) throw new PatchError(`${s.type} has no element ${name}`)
   const key = Object.hasOwn(v, name) ? name : Object.keys(v).find((k) => choiceKey(s.type, k)?.base === name)

@@ -177,6 +177,8 @@ t.test('writes', async (t) => {
     await refused([op('replace', 'Patient', [{ name: 'value', valueString: 'x' }])], 422, 'replacing the whole resource')
     await refused([op('delete', 'Patient.name.descendants()')], 422, 'a function a patch path does not follow')
     await refused([op('delete', 'Patient.nonsense')], 422, 'an element the type does not have')
+    await refused([op('delete', '%resource.name')], 422, 'a path from a variable')
+    await refused([op('delete', '$this.name')], 422, 'a path from $this')
 
     const tx = await hub.fetch('', {
       method: 'POST',
