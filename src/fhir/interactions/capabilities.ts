@@ -6,6 +6,7 @@ import { allCanonical, canonicalGeneration } from '../conformance/canonical-regi
 import { usableProfile } from '../conformance/declared-profiles.js'
 import { operationsFor, systemOperations, type Operation } from '../operations/registry.js'
 import { namedQueriesFor, type NamedQuery } from '../search/named-queries.js'
+import { instanceHeader } from './instance-header.js'
 import { terminologyCapabilities } from './terminology-capabilities.js'
 import { ROUTES, type Interaction } from '../routes.js'
 import { resourceTypes } from '../validation/index.js'
@@ -62,12 +63,7 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
   }))
   const statement: CapabilityStatement = {
     resourceType: 'CapabilityStatement',
-    status: 'active',
-    date: new Date().toISOString(),
-    publisher: 'CaseHub',
-    kind: 'instance',
-    software: { name: 'CaseHub', version },
-    implementation: { description: 'CaseHub FHIR R4 server', url: baseUrl },
+    ...instanceHeader(baseUrl, version),
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json', 'application/fhir+xml', 'xml'],
     // JSON Patch, and FHIRPath Patch as a Parameters resource in either format (fhirpatch.html)

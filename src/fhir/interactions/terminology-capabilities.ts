@@ -3,6 +3,7 @@
 // and $expand answer from) and what its $expand and $translate support (terminologycapabilities.html).
 import type { TerminologyCapabilities } from '@medplum/fhirtypes'
 import { terminologyIndex } from '../conformance/terminology.js'
+import { instanceHeader } from './instance-header.js'
 
 export function terminologyCapabilities(baseUrl: string, version: string): TerminologyCapabilities {
   const versions = new Map<string, Set<string>>()
@@ -13,12 +14,7 @@ export function terminologyCapabilities(baseUrl: string, version: string): Termi
   }
   return {
     resourceType: 'TerminologyCapabilities',
-    status: 'active',
-    date: new Date().toISOString(),
-    publisher: 'CaseHub',
-    kind: 'instance',
-    software: { name: 'CaseHub', version },
-    implementation: { description: 'CaseHub FHIR R4 server', url: baseUrl },
+    ...instanceHeader(baseUrl, version),
     codeSystem: [...versions].sort(([a], [b]) => a.localeCompare(b)).map(([uri, vs]) => ({
       uri,
       ...(vs.size ? { version: [...vs].sort().map((code) => ({ code })) } : {}),
