@@ -19,6 +19,8 @@ interface Slot {
   type?: string
   /** the FHIR type of `parent` */
   parentType?: string
+  /** the resource itself (which a patch cannot replace or delete) */
+  root?: boolean
 }
 
 interface Operation {
@@ -131,7 +133,7 @@ function apply(doc: Json, op: Operation) {
     if (!isObject(target)) throw new PatchError('add needs the path to name an element with children')
     const element = elementOf(slot.type, op.name!)
     if (slot.type && !element) throw new PatchError(`${slot.type} has no element ${op.name}`)
-    const { json, suffix } = build(op.value!, element?.type.length === 1 ? element.type[0].code : suffix0(op.value!, element))
+    const { json, suffix } = build(op.value!, element?.type.length === 1 ? element.type[0].code : choiceTypeOf(op.value!, element))
     const key = element && element.type.length > 1 ? op.name! + (suffix ?? '') : op.name!
     const taken = Object.keys(target).find((k) => k === key || choiceKey(slot.type, k)?.base === op.name)
     if (element?.isArray ?? Array.isArray(target[key])) {
@@ -157,8 +159,8 @@ function apply(doc: Json, op: Operation) {
   }
 }
 
-/** The value's type suffix when it is given as value[x] (for a choice element being added). */
-function suffix0(value: ParametersParameter, element: ReturnType<typeof elementOf>): string | undefined {
+/** The type of a choice element that a value given as value[x] has (valueDateTime → dateTime). */
+function choiceTypeOf(value: ParametersParameter, element: ReturnType<typeof elementOf>): string | undefined {
   const key = valueKey(value)
   const code = key?.slice(5).toLowerCase()
   return element?.type.find((t) => t.code.toLowerCase() === code)?.code
@@ -169,9 +171,8 @@ function single(slots: Slot[], type: string): Slot {
   return slots[0]
 }
 
-const ROOT_KEY = 'root'
 function notRoot(slot: Slot): Slot {
-  if (slot.key === ROOT_KEY && slot.parentType === undefined) throw new PatchError('the path names the whole resource')
+  if (slot.root) throw new PatchError('the path names the whole resource')
   return slot
 }
 
@@ -207,7 +208,7 @@ function build(part: ParametersParameter, type: string | undefined): { json: unk
     if (typeof name !== 'string' || !ELEMENT_NAME.test(name)) throw new PatchError(`a value part is named ${JSON.stringify(name)}, not an element`)
     const element = elementOf(type, name)
     if (type && !element) throw new PatchError(`${type} has no element ${name}`)
-    const { json, suffix } = build(child, element?.type.length === 1 ? element.type[0].code : suffix0(child, element))
+    const { json, suffix } = build(child, element?.type.length === 1 ? element.type[0].code : choiceTypeOf(child, element))
     const childKey = element && element.type.length > 1 ? name + (suffix ?? '') : name
     if (element?.isArray) (out[childKey] ??= []).push(json)
     else if (Object.hasOwn(out, childKey)) throw new PatchError(`${name} is given twice but does not repeat`)
@@ -232,7 +233,7 @@ function listAt(doc: Json, atom: Atom): { parent: Json; key: string; itemType?: 
 /** The places the path's elements occupy in `doc`. */
 function locate(doc: Json, atom: Atom): Slot[] {
   if (atom instanceof FhirPathAtom) return locate(doc, atom.child)
-  const root: Slot = { parent: { [ROOT_KEY]: doc }, key: ROOT_KEY, type: doc.resourceType }
+  const root: Slot = { parent: { resource: doc }, key: 'resource', type: doc.resourceType, root: true }
   if (atom instanceof SymbolAtom) return atom.name === doc.resourceType ? [root] : children(root, atom.name)
   if (atom instanceof DotAtom && atom.right instanceof SymbolAtom) {
     const name = atom.right.name
