@@ -284,7 +284,9 @@ function children(s: Slot, name: string): Slot[] {
   const key = Object.hasOwn(v, name) ? name : Object.keys(v).find((k) => choiceKey(s.type, k)?.base === name)
   if (key === undefined) return []
   const type = element?.type.length === 1 ? element.type[0].code : choiceKey(s.type, key)?.type
-  const slot = { parent: v, key, type, parentType: s.type }
+  const slot = { parent: v, key, parentType: s.type }
+  // a resource inside a resource (contained, Bundle.entry.resource …) has the type it names
+  const typeOf = (item: unknown) => (type === 'Resource' && isObject(item) && typeof item.resourceType === 'string' ? item.resourceType : type)
   const value = v[key]
-  return Array.isArray(value) ? value.map((_, index) => ({ ...slot, index })) : [slot]
+  return Array.isArray(value) ? value.map((item, index) => ({ ...slot, index, type: typeOf(item) })) : [{ ...slot, type: typeOf(value) }]
 }

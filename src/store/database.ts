@@ -28,7 +28,8 @@ export async function openDatabase(
     ? undefined
     : await (await import('./embedded-postgres.js')).startEmbeddedPostgres(config.dataDir, { log: opts.log })
   const url = config.databaseUrl ?? embedded!.url
-  const pool = new pg.Pool({ connectionString: url, max: config.dbPoolSize })
+  // UTC sessions: timestamps read back as text (search cursors) carry a plain +00 offset
+  const pool = new pg.Pool({ connectionString: url, max: config.dbPoolSize, options: '-c TimeZone=UTC' })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => opts.log?.(`database pool error: ${err.message}`))
   let migrated: string[] = []

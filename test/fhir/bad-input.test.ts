@@ -842,6 +842,21 @@ t.test('odd but valid input is answered, not a 500: parameters named like object
     t.equal(res.status, 200, query)
     await res.arrayBuffer()
   }
+  // R4's date type has no year 0000, but a search value may name it (then it is 1 BC to PostgreSQL)
+  const early = await hub.fetch('Patient', post({ resourceType: 'Patient', birthDate: '0001-01-15' }))
+  t.equal(early.status, 201, 'a birthDate in year 0001')
+  const earlyId = ((await early.json()) as any).id
+  t.notOk(((await (await hub.fetch('Patient?birthdate=0000')).json()) as any).entry?.length, 'year 0000 holds nobody')
+  const sinceZero: any = await (await hub.fetch('Patient?birthdate=gt0000')).json()
+  t.same(sinceZero.entry.map((e: any) => e.resource.id).sort(), [earlyId, id].sort(), 'everyone was born after year 0000')
+  for (const query of ['_history?_since=0000-01-01T00:00:00Z', 'Patient/_history?_at=9999-12-31']) {
+    const res = await hub.fetch(query)
+    t.equal(res.status, 200, query)
+    await res.arrayBuffer()
+  }
+  const sorted: any = await (await hub.fetch('Patient?_sort=birthdate&_count=1')).json()
+  const next = sorted.link.find((l: any) => l.relation === 'next')?.url
+  t.equal((await fetch(next)).status, 200, 'the cursor after a year-0000 birthDate is accepted back')
   const found: any = await (await hub.fetch('Patient?birthdate=9999-12-31')).json()
   t.same(found.entry.filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id), [id], 'found by its year-9999 birthDate')
   const before: any = await (await hub.fetch('Patient?birthdate=lt2000')).json()

@@ -6,6 +6,7 @@ import { pageLinks, RawJson, statusLine } from '../bundle-json.js'
 import { pageParams } from '../paging.js'
 import type { Handler } from '../types.js'
 import { etagOf } from '../versioning.js'
+import { instantRange, pgInstant } from '../search/date-range.js'
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/
 
@@ -48,8 +49,7 @@ function historyEntry(v: StoredVersion, baseUrl: string) {
 function instantParam(query: Record<string, string[]>, name: string): string | undefined {
   const value = query[name]?.[0]
   if (value === undefined) return undefined
-  if (!INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
-    throw badRequest(`${name} must be an instant such as 2025-01-01T00:00:00Z, got ${JSON.stringify(value)}`, name)
-  }
-  return value
+  const range = INSTANT.test(value) ? instantRange(value) : undefined
+  if (!range) throw badRequest(`${name} must be an instant such as 2025-01-01T00:00:00Z, got ${JSON.stringify(value)}`, name)
+  return pgInstant(range.low)
 }

@@ -37,7 +37,7 @@ async function conceptMaps(parameters: Parameters | undefined, target: ConceptMa
   const version = input.string('conceptMapVersion')
   const query: Record<string, string[]> = url
     ? { url: [url], ...(version ? { version: [version] } : {}) }
-    : { [req.reverse ? 'target-system' : 'source-system']: [[...new Set(req.codings.map((c) => c.system!))].join(',')] }
+    : { [req.reverse ? 'target-system' : 'source-system']: [[...new Set(req.codings.map((c) => escapeValue(c.system!)))].join(',')] }
   const page = await ctx.store.search(parseSearch(['ConceptMap'], { ...query, _count: ['200'] }, ctx.baseUrl).query)
   if (url && page.matches.length === 0) throw notFound(`$translate: no ConceptMap ${url}${version ? `|${version}` : ''} here`, 'url')
   return page.matches.map((m) => JSON.parse(m.version.json!) as ConceptMap)
@@ -67,3 +67,6 @@ function inputsOf(def: OperationDefinition): { name: string; type: ParameterType
     .filter((p) => p.use === 'in')
     .map((p) => ({ name: p.name!, type: (PRIMITIVES.has(p.type ?? '') ? p.type : 'Resource') as ParameterType }))
 }
+
+/** A search value with its commas and backslashes escaped (search.html#escaping). */
+const escapeValue = (v: string) => v.replace(/[\\,]/g, (c) => `\\${c}`)

@@ -17,12 +17,15 @@ export function dateRange(text: string): InstantRange | undefined {
 
 /**
  * An instant as PostgreSQL reads it. Years outside 1-9999 (FHIR allows 0000; a range may end in
- * 10000) are beyond what ISO text PostgreSQL accepts, so they become -infinity / infinity: they
- * still sort and compare before or after every real date.
+ * 10000) have no ISO text PostgreSQL accepts (JavaScript writes +010000-…), so they are written
+ * as PostgreSQL writes them: year 0 as 1 BC, year 10000 with five digits.
  */
 export function pgInstant(d: Date): string {
   const year = d.getUTCFullYear()
-  return year < 1 ? '-infinity' : year > 9999 ? 'infinity' : d.toISOString()
+  if (year >= 1 && year <= 9999) return d.toISOString()
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+  const rest = `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}+00`
+  return year > 9999 ? `${year}-${rest}` : `${pad(1 - year, 4)}-${rest} BC`
 }
 
 /** The range a FHIR date/dateTime/instant denotes, as Dates. */

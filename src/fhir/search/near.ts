@@ -24,7 +24,7 @@ export function nearCondition(raw: string, key: string): Condition {
     }
     let km = DEFAULT_NEAR_KM
     if (distance) {
-      const factor = KM_PER[units || 'km']
+      const factor = Object.hasOwn(KM_PER, units || 'km') ? KM_PER[units || 'km'] : undefined
       if (factor === undefined) throw badRequest(`${key}: unknown distance units ${JSON.stringify(units)} (km, m or [mi_i])`, key)
       const d = Number(distance)
       if (!(d >= 0)) throw badRequest(`${key}: the distance must be a number of ${units || 'km'}`, key)

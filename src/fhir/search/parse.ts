@@ -321,7 +321,7 @@ export function encodeCursor(cursor: Cursor): string {
 }
 
 /** What a cursor value of each sort key must look like (it is cast in SQL: timestamptz, numeric, float8). */
-const TIMESTAMP = /^(-?infinity|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d(:?\d\d)?)?)$/
+const TIMESTAMP = /^(-?infinity|\d{4,6}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d(:?\d\d(:?\d\d)?)?)?( BC)?)$/
 const NUMBER = /^(-?Infinity|-?\d+(\.\d+)?(e[+-]?\d+)?)$/i
 function castable(k: SortKey | undefined, v: string | null): boolean {
   if (v === null || k === undefined) return true // the tie-breaking type and id keys are text

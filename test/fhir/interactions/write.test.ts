@@ -219,6 +219,16 @@ t.test('writes', async (t) => {
     t.same(body.name[0]._given, [{ extension: [{ url: 'https://example.org/x', valueString: 'y-ext' }] }, null, null], "Y's extension moved with Y")
     t.same(body.extension, [{ url: 'https://example.org/other', valueString: 'keep' }], "extension('url') names one extension")
     t.same(body.contact, [{ name: { family: 'Ives', given: ['Pat'] }, gender: 'other' }], 'a contact built from parts: given is a list, name is not')
+    const withContained: any = await hub.client.create({
+      resourceType: 'Observation',
+      body: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, contained: [{ resourceType: 'Patient', id: 'c1', name: [{ family: 'Old' }] }], subject: { reference: '#c1' } },
+    })
+    const inner = await hub.fetch(`Observation/${withContained.id}`, {
+      method: 'PATCH',
+      ...json({ resourceType: 'Parameters', parameter: [op('replace', 'Observation.contained[0].name[0].family', [{ name: 'value', valueString: 'New' }])] }),
+    })
+    t.equal(inner.status, 200, 'a path into a contained resource follows its own type')
+    t.equal(((await inner.json()) as any).contained[0].name[0].family, 'New')
   })
 
   t.test('FHIRPath Patch in a transaction: urn:uuid references in its values are resolved (http.html#trules)', async (t) => {

@@ -63,7 +63,7 @@ t.test('Location near', async (t) => {
   })
 
   t.test('bad values are 400 naming the parameter', async (t) => {
-    for (const query of ['Location?near=91|0|1|km', 'Location?near=53.4', 'Location?near=53.4|-2.3|5|parsecs', 'Location?near=53.4|-2.3|-5|km', 'Location?near:exact=53.4|-2.3']) {
+    for (const query of ['Location?near=91|0|1|km', 'Location?near=53.4', 'Location?near=53.4|-2.3|5|parsecs', 'Location?near=53.4|-2.3|-5|km', 'Location?near=53.4|-2.3|5|constructor', 'Location?near:exact=53.4|-2.3']) {
       const { status, body } = await searchBundle(hub, query)
       t.equal(status, 400, query)
       t.equal(body.issue?.[0]?.expression?.[0]?.startsWith('near'), true, `${query}: names near`)
