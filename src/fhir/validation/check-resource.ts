@@ -10,7 +10,7 @@ import { errorIssue, mergeIssues } from './issues.js'
 import { invariantCheck } from './invariant-check.js'
 import { preflight } from './preflight.js'
 import { loadProfiles } from './profile-check.js'
-import { compileAllSchemaValidators, schemaCheck } from './schema-check.js'
+import { schemaCheck } from './schema-check.js'
 import { structureCheck } from './structure-check.js'
 import { buildStructurePlans } from './structure-plans.js'
 
@@ -22,16 +22,15 @@ export interface CheckOptions {
 let initialized = false
 
 /**
- * Loads the definitions and compiles the schema validators of all resource
- * types. Call once at boot; later calls do nothing. Without it, each resource
- * type is compiled on first use instead.
+ * Loads the definitions and builds the structure plans. Call once at boot;
+ * later calls do nothing. Each type's schema validator compiles on first use
+ * (warmSchemaValidators compiles the rest ahead of need).
  */
 export function initValidation(): void {
   if (initialized) return
   const types = resourceTypes()
   loadProfiles()
   buildStructurePlans(types)
-  compileAllSchemaValidators()
   initialized = true
 }
 

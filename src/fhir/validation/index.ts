@@ -1,8 +1,10 @@
 /**
  * Validation of incoming FHIR R4 resources, before they are stored.
  *
- *   initValidation()                        at boot: loads the definitions and
- *                                           compiles the validators (~2 s, once)
+ *   initValidation()                        at boot: loads the definitions (~1.5 s,
+ *                                           once); each type's JSON schema validator
+ *                                           compiles on first use
+ *   warmSchemaValidators()                  compiles the rest in the background
  *   checkResource(body, { expectedType })   the problems found; [] = valid
  *   isResourceType(name), resourceTypes()   the R4 resource types
  *
@@ -17,3 +19,5 @@
 export { checkResource, initValidation, type CheckOptions } from './check-resource.js'
 export { isResourceType, resourceTypes } from './definitions.js'
 export { MAX_DEPTH } from './preflight.js'
+export { loadProfiles } from './profile-check.js'
+export { warmSchemaValidators } from './schema-check.js'
