@@ -8,6 +8,8 @@ import { reindex } from './cli/reindex.js'
 import { loadStoredSearchParameters } from './fhir/search/custom-parameters.js'
 import { systemContext } from './store/context.js'
 import { installConformance, registerStoredCanonicals } from './fhir/conformance/install.js'
+import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { OutboxWorker, WorkerOptions } from './routing/worker.js'
 import { outboxWorkers, statusPoller } from './outbox-workers.js'
@@ -82,8 +84,20 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const poller = worker ? statusPoller(db, config, { baseUrl, log: worker.options.log ?? (() => undefined) }) : undefined
   poller?.start()
   let closing: Promise<void> | undefined
+  // Closing ends idle keep-alive connections, but Node counts a connection that has not sent a
+  // request yet as one whose headers are on the way: a client that opened sockets ahead of need
+  // (Node's own fetch does) would hold the close until the headers timeout (60 s). Such sockets
+  // are ended when closing starts, and connections arriving while closing on arrival.
+  const unused = new Set<Socket>()
+  app.server.on('connection', (socket: Socket) => {
+    if (closing) return socket.destroy()
+    unused.add(socket)
+    socket.once('close', () => unused.delete(socket))
+  })
+  app.server.on('request', (req: IncomingMessage) => unused.delete(req.socket))
   const close = () =>
     (closing ??= (async () => {
+      for (const socket of unused) socket.destroy()
       await Promise.all([...workers.map((w) => w.stop()), poller?.stop()])
       await follower?.stop()
       await app.close()
