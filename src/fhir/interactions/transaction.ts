@@ -208,7 +208,7 @@ async function execute(plan: Planned, ctx: InteractionContext, pending: Set<stri
     case 'conditional-update':
       return plan.target && resource.id === undefined && !(await ctx.store.read(resource.resourceType, id!))
         ? createVersion(ctx, ctx.store, resource, { ...opts, id })
-        : conditionalUpdateResource(ctx, { ...resource, id: resource.id ?? id }, request.query, request.headers.ifMatch, opts)
+        : conditionalUpdateResource(ctx, { ...resource, id: resource.id ?? id }, request.query, request.headers.ifMatch, { ...opts, ifNoneMatch: request.headers.ifNoneMatch })
     case 'delete':
     case 'conditional-delete':
       return id ? deleteResource(ctx, route.params.type!, id, request.headers.ifMatch) : HANDLERS['conditional-delete'](request, ctx, route.params)

@@ -19,7 +19,7 @@ export const update: Handler = async (req, ctx, { type, id }) => {
 
 export const conditionalUpdate: Handler = async (req, ctx, { type }) => {
   const resource = requireResource(req.body, type!)
-  return withWarnings(await conditionalUpdateResource(ctx, resource, req.query, req.headers.ifMatch), resource)
+  return withWarnings(await conditionalUpdateResource(ctx, resource, req.query, req.headers.ifMatch, { ifNoneMatch: req.headers.ifNoneMatch }), resource)
 }
 
 /**
@@ -63,7 +63,7 @@ export async function conditionalUpdateResource(
   resource: Resource,
   criteria: string | Record<string, string[]>,
   ifMatch?: string,
-  opts: WriteOptions = {},
+  opts: WriteOptions & { ifNoneMatch?: string } = {},
 ): Promise<FhirResponse> {
   const type = resource.resourceType
   return ctx.store.transaction(async (tx) => {

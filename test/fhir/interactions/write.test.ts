@@ -80,6 +80,25 @@ t.test('writes', async (t) => {
     t.equal((await read('*')).status, 304, 'a read with *')
   })
 
+  t.test('If-None-Match on a conditional update guards the resource the criteria find, also in a transaction', async (t) => {
+    const body = { resourceType: 'Patient', identifier: [{ system: 'urn:test:guard', value: 'g-1' }] }
+    const put = (headers: Record<string, string>) => hub.fetch('Patient?identifier=urn:test:guard|g-1', { method: 'PUT', ...json(body, headers) })
+    t.equal((await put({ 'if-none-match': '*' })).status, 201, 'no match: created')
+    t.equal((await put({ 'if-none-match': '*' })).status, 412, 'a match: * does not overwrite it')
+    t.equal((await put({ 'if-none-match': 'W/"1"' })).status, 412, 'the matching version named')
+    t.equal((await put({ 'if-none-match': 'W/"9"' })).status, 200, 'another version named')
+    const tx = await hub.fetch('', {
+      method: 'POST',
+      ...json({
+        resourceType: 'Bundle', type: 'transaction',
+        entry: [{ resource: body, request: { method: 'PUT', url: 'Patient?identifier=urn:test:guard|g-1', ifNoneMatch: '*' } }],
+      }),
+    })
+    t.equal(tx.status, 412, 'the transaction fails as a whole')
+    const found: any = await (await hub.fetch('Patient?identifier=urn:test:guard|g-1')).json()
+    t.equal(found.entry[0].resource.meta.versionId, '2', 'nothing written by the refused requests')
+  })
+
   t.test('Prefer: return=minimal sends no body, return=OperationOutcome sends an outcome', async (t) => {
     const minimal = await hub.fetch('Patient', { method: 'POST', ...json({ resourceType: 'Patient' }, { prefer: 'return=minimal' }) })
     t.equal(minimal.status, 201)
