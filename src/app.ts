@@ -13,6 +13,7 @@ import { initSearchParameters } from './fhir/search/parameters.js'
 import { initValidation } from './fhir/validation/index.js'
 import { setUnknownProfilePolicy } from './fhir/conformance/declared-profiles.js'
 import { registerValidate } from './fhir/operations/validate.js'
+import { registerEverythingOperation } from './fhir/operations/everything.js'
 import { registerTerminologyOperations } from './fhir/operations/terminology.js'
 import { registerEligibilityOperation } from './casework/operations/eligibility.js'
 import { registerTriageOperation } from './casework/operations/triage.js'
@@ -60,6 +61,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   initSearchParameters()
   setUnknownProfilePolicy(config.unknownProfile)
   registerValidate()
+  registerEverythingOperation()
   registerTerminologyOperations()
   registerEligibilityOperation()
   registerTriageOperation()

@@ -35,7 +35,19 @@ export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType
   return runSearch(req, ctx, [compartmentType!], `${type}/${id}/${compartmentType}`, condition)
 }
 
-async function runSearch(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, extra?: Condition): Promise<FhirResponse> {
+/**
+ * Runs the search `req.query` describes over `types`, ANDed with `extra`. An operation that
+ * answers with a searchset (Patient/$everything) passes `linkQuery`: its paging links then repeat
+ * the operation's own parameters instead of the search's.
+ */
+export async function runSearch(
+  req: FhirRequest,
+  ctx: InteractionContext,
+  types: string[],
+  path: string,
+  extra?: Condition,
+  linkQuery?: Record<string, string[]>,
+): Promise<FhirResponse> {
   const named = applyNamedQuery(types, req.query, ctx.baseUrl)
   const parsed = parseSearch(types, named?.rest ?? req.query, ctx.baseUrl)
   if (named) {
@@ -44,10 +56,11 @@ async function runSearch(req: FhirRequest, ctx: InteractionContext, types: strin
   }
   const strict = /handling\s*=\s*strict/.test(req.headers.prefer ?? '')
   // a date searched with ap (search.html#prefix) matches more as time passes: never kept
-  if (!ctx.searchCache || named?.dependsOnNow || parsed.query.conditions.some(dependsOnNow)) return searchNow(req, ctx, parsed, strict, path, extra)
+  const links = linkQuery ?? parsed.applied
+  if (!ctx.searchCache || named?.dependsOnNow || parsed.query.conditions.some(dependsOnNow)) return searchNow(req, ctx, parsed, strict, path, links, extra)
   const query = Object.entries(req.query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const key = JSON.stringify([ctx.baseUrl, path, types.length, strict, query])
-  return ctx.searchCache.answer(key, ctx.store, () => searchNow(req, ctx, parsed, strict, path, extra))
+  const key = JSON.stringify([ctx.baseUrl, path, types.length, strict, query, linkQuery ?? null])
+  return ctx.searchCache.answer(key, ctx.store, () => searchNow(req, ctx, parsed, strict, path, links, extra))
 }
 
 async function searchNow(
@@ -56,6 +69,7 @@ async function searchNow(
   parsed: ReturnType<typeof parseSearch>,
   strict: boolean,
   path: string,
+  links: Record<string, string[]>,
   extra?: Condition,
 ): Promise<FhirResponse> {
   if (parsed.ignored.length && strict) {
@@ -93,7 +107,7 @@ async function searchNow(
   }
   const url = (cursor?: string) => {
     const params = new URLSearchParams()
-    for (const [k, vs] of Object.entries(parsed.applied)) for (const v of vs) params.append(k, v)
+    for (const [k, vs] of Object.entries(links)) for (const v of vs) if (k !== '_cursor') params.append(k, v)
     if (cursor) params.set('_cursor', cursor)
     const qs = params.toString()
     return `${ctx.baseUrl}${path ? '/' + path : ''}${qs ? '?' + qs : ''}`

@@ -1,0 +1,97 @@
+// Patient/[id]/$everything (patient-operation-everything.html): the patient, every resource in
+// their compartment (compartmentdefinition-patient.html), and the resources those refer to
+// (practitioners, organisations, locations, medications), as a searchset paged like any search.
+//  - start / end: care dates. A resource whose `date` (R4's clinical date parameter, on
+//    Encounter, Observation, CarePlan, EpisodeOfCare, RiskAssessment, ...) lies wholly outside
+//    the range is left out; resources without a care date are always in.
+//  - _since: only resources changed at or after that instant; _type: only those types;
+//    _count: the page size.
+import { badRequest } from '../../errors.js'
+import type { Condition } from '../../store/search-types.js'
+import { runSearch } from '../interactions/search.js'
+import { wholeCompartment } from '../search/compartment.js'
+import { parseSearch } from '../search/parse.js'
+import type { FhirResponse, InteractionContext } from '../types.js'
+import { paramValue } from './parameters.js'
+import { registerOperation, type OperationInput } from './registry.js'
+
+const DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
+
+export function registerEverythingOperation(): void {
+  registerOperation({
+    code: 'everything',
+    definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
+    resourceTypes: ['Patient'],
+    system: false,
+    type: false,
+    instance: true,
+    affectsState: false,
+    inputs: [
+      { name: 'start', type: 'string' },
+      { name: 'end', type: 'string' },
+      { name: '_since', type: 'string' },
+      { name: '_type', type: 'string' },
+      { name: '_count', type: 'integer' },
+      // the position in the result, in the paging links this operation writes
+      { name: '_cursor', type: 'string' },
+    ],
+    run: everything,
+  })
+}
+
+async function everything(input: OperationInput, ctx: InteractionContext): Promise<FhirResponse> {
+  const id = input.id!
+  const whole = wholeCompartment('Patient', id)!
+  const text = (name: string) => {
+    const value = paramValue(input.parameters, name)
+    return value === undefined ? undefined : String(value)
+  }
+  const start = text('start')
+  const end = text('end')
+  const since = text('_since')
+  for (const [name, value] of [['start', start], ['end', end]] as const) {
+    if (value !== undefined && !DATE.test(value)) throw badRequest(`${name} must be a date (YYYY, YYYY-MM or YYYY-MM-DD), not "${value.slice(0, 40)}"`, name)
+  }
+  if (since !== undefined && !INSTANT.test(since)) throw badRequest(`_since must be an instant with a time zone, such as 2025-01-01T00:00:00Z`, '_since')
+
+  let types = whole.types
+  const asked = text('_type')
+  if (asked !== undefined) {
+    const names = asked.split(',').map((t) => t.trim()).filter((t) => t !== '')
+    const outside = names.filter((t) => !whole.types.includes(t))
+    if (outside.length) throw badRequest(`_type names types that are not in the Patient compartment: ${outside.join(', ')}`, '_type')
+    types = whole.types.filter((t) => names.includes(t))
+  }
+
+  const query: Record<string, string[]> = { _include: ['*'] }
+  const count = text('_count')
+  if (count !== undefined) query._count = [count]
+  const cursor = text('_cursor')
+  if (cursor !== undefined) query._cursor = [cursor]
+  if (since !== undefined) query._lastUpdated = [`ge${since}`]
+
+  // the compartment holds the Patients linked to this one; the patient is in by definition
+  const self: Condition = { kind: 'and', conditions: [{ kind: 'type', types: ['Patient'] }, { kind: 'id', ids: [id] }] }
+  const conditions: Condition[] = [{ kind: 'or', conditions: [self, whole.condition] }]
+  const care = careDates(start, end, ctx.baseUrl)
+  if (care) conditions.push(care)
+  // the links repeat this operation's own inputs, so the next page is asked of $everything again
+  const links: Record<string, string[]> = {}
+  for (const name of ['start', 'end', '_since', '_type', '_count']) {
+    const value = text(name)
+    if (value !== undefined) links[name] = [value]
+  }
+  const request = { ...input.request, query }
+  return runSearch(request, ctx, types, `Patient/${id}/$everything`, { kind: 'and', conditions }, links)
+}
+
+/** In range, or without a care date at all (search.html#prefix: ge/le match any overlap). */
+function careDates(start: string | undefined, end: string | undefined, baseUrl: string): Condition | undefined {
+  const values = [...(start ? [`ge${start}`] : []), ...(end ? [`le${end}`] : [])]
+  if (values.length === 0) return undefined
+  // Encounter stands for every type with a `date` parameter: the condition names the parameter,
+  // and each resource is matched on its own index rows.
+  const inRange = parseSearch(['Encounter'], { date: values }, baseUrl).query.conditions
+  return { kind: 'or', conditions: [{ kind: 'missing', table: 'date', param: 'date', missing: true }, { kind: 'and', conditions: inRange }] }
+}

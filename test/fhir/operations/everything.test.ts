@@ -1,0 +1,105 @@
+// Patient/[id]/$everything (patient-operation-everything.html): the patient's compartment and
+// what it refers to, start/end care dates, _since, _type, paging by _count, and bad input.
+import t from 'tap'
+import type { Bundle } from '@medplum/fhirtypes'
+import { startTestServer } from '../../helpers/test-server.js'
+
+const keys = (bundle: any, mode: string) =>
+  (bundle.entry ?? []).filter((e: any) => e.search?.mode === mode).map((e: any) => `${e.resource.resourceType}/${e.resource.id}`).sort()
+
+t.test('Patient/$everything', async (t) => {
+  const hub = await startTestServer(t)
+  const put = async (resource: any) => {
+    const res = await hub.fetch(`${resource.resourceType}/${resource.id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(resource),
+    })
+    t.ok(res.status === 201 || res.status === 200, `${resource.resourceType}/${resource.id} written`)
+  }
+  const encounter = (id: string, patient: string, start: string) => ({
+    resourceType: 'Encounter', id, status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+    subject: { reference: `Patient/${patient}` }, period: { start, end: start },
+  })
+  await put({ resourceType: 'Organization', id: 'ev-gp', name: 'Ev Surgery' })
+  await put({ resourceType: 'Practitioner', id: 'ev-dr', name: [{ family: 'Okafor' }] })
+  await put({ resourceType: 'Patient', id: 'ev-1', generalPractitioner: [{ reference: 'Practitioner/ev-dr' }], managingOrganization: { reference: 'Organization/ev-gp' } })
+  await put({ resourceType: 'Patient', id: 'ev-2' })
+  await put(encounter('ev-enc-2024', 'ev-1', '2024-03-01'))
+  await put(encounter('ev-enc-2025', 'ev-1', '2025-06-01'))
+  await put({
+    resourceType: 'Observation', id: 'ev-obs', status: 'final', code: { text: 'weight' }, subject: { reference: 'Patient/ev-1' },
+    effectiveDateTime: '2025-06-02T10:00:00Z', performer: [{ reference: 'Practitioner/ev-dr' }],
+  })
+  await put({ resourceType: 'Condition', id: 'ev-cond', subject: { reference: 'Patient/ev-1' }, code: { text: 'COPD' } })
+  await put(encounter('ev-other', 'ev-2', '2025-06-01'))
+  const everyMatch = ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Encounter/ev-enc-2025', 'Observation/ev-obs', 'Patient/ev-1']
+
+  t.test('the patient, their compartment, and what it refers to; nobody else (fhir-kit-client)', async (t) => {
+    const bundle = (await hub.client.operation({ name: 'everything', resourceType: 'Patient', id: 'ev-1', method: 'GET' })) as Bundle
+    t.equal(bundle.type, 'searchset')
+    t.same(keys(bundle, 'match'), everyMatch)
+    t.same(keys(bundle, 'include'), ['Organization/ev-gp', 'Practitioner/ev-dr'], 'referenced resources come along, each once')
+    t.equal(bundle.total, 5)
+    t.notOk(JSON.stringify(bundle).includes('ev-2'), "another patient's record is not in it")
+  })
+
+  t.test('start and end select by care date; resources without one stay in', async (t) => {
+    const from = (await (await hub.fetch('Patient/ev-1/$everything?start=2025-01-01')).json()) as any
+    t.same(keys(from, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2025', 'Observation/ev-obs', 'Patient/ev-1'])
+    const until = (await (await hub.fetch('Patient/ev-1/$everything?end=2024-12')).json()) as any
+    t.same(keys(until, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Patient/ev-1'])
+    const post = await hub.fetch('Patient/ev-1/$everything', {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'start', valueDate: '2025-06-02' }, { name: 'end', valueDate: '2025-06-02' }] }),
+    })
+    t.same(keys(await post.json(), 'match'), ['Condition/ev-cond', 'Observation/ev-obs', 'Patient/ev-1'], 'POST with a Parameters body')
+  })
+
+  t.test('_type and _since narrow the result', async (t) => {
+    const typed = (await (await hub.fetch('Patient/ev-1/$everything?_type=Encounter,Condition')).json()) as any
+    t.same(keys(typed, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Encounter/ev-enc-2025'])
+    const future = encodeURIComponent(new Date(Date.now() + 60_000).toISOString())
+    const none = (await (await hub.fetch(`Patient/ev-1/$everything?_since=${future}`)).json()) as any
+    t.same(keys(none, 'match'), [], 'nothing changed since a minute from now')
+    await put({ resourceType: 'Condition', id: 'ev-cond', subject: { reference: 'Patient/ev-1' }, code: { text: 'COPD, severe' } })
+    const latest = (await (await hub.fetch(`Patient/ev-1/$everything?_since=${encodeURIComponent(new Date(Date.now() - 2_000).toISOString())}`)).json()) as any
+    t.ok(keys(latest, 'match').includes('Condition/ev-cond'), 'the resource changed just now is in')
+  })
+
+  t.test('_count pages through everything by the next links, each match once', async (t) => {
+    const seen: string[] = []
+    let url: string | undefined = `${hub.url}/Patient/ev-1/$everything?_count=2`
+    for (let pages = 0; url && pages < 10; pages++) {
+      const page = (await (await fetch(url)).json()) as any
+      t.ok(keys(page, 'match').length <= 2)
+      seen.push(...keys(page, 'match'))
+      url = page.link.find((l: any) => l.relation === 'next')?.url
+      if (url) t.match(url, /\/Patient\/ev-1\/\$everything\?_count=2&_cursor=/, 'the next page is asked of $everything')
+    }
+    t.same(seen.sort(), everyMatch)
+  })
+
+  t.test('bad input is a 4xx naming the parameter', async (t) => {
+    const bad = async (path: string, status: number, expression?: string) => {
+      const res = await hub.fetch(path)
+      t.equal(res.status, status, path)
+      const body = (await res.json()) as any
+      t.equal(body.resourceType, 'OperationOutcome')
+      if (expression) t.same(body.issue[0].expression, [expression])
+    }
+    await bad('Patient/ev-1/$everything?start=last-week', 400, 'start')
+    await bad('Patient/ev-1/$everything?_since=2025-01-01', 400, '_since')
+    await bad('Patient/ev-1/$everything?_type=Organization', 400, '_type')
+    await bad('Patient/ev-1/$everything?colour=blue', 400, 'colour')
+    await bad('Patient/nobody/$everything', 404)
+    await bad('Encounter/ev-enc-2024/$everything', 404)
+  })
+
+  t.test('the CapabilityStatement offers it on Patient', async (t) => {
+    const cs = (await (await hub.fetch('metadata')).json()) as any
+    const patient = cs.rest[0].resource.find((r: any) => r.type === 'Patient')
+    t.ok(patient.operation.some((o: any) => o.name === 'everything' && o.definition === 'http://hl7.org/fhir/OperationDefinition/Patient-everything'))
+  })
+})
