@@ -15,7 +15,7 @@
 // by reference are careplan-references.ts's.
 import type { CarePlan, CarePlanActivityDetail, CodeableConcept, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes'
 import { unprocessable } from '../errors.js'
-import { parseSearch } from '../fhir/search/parse.js'
+import { findResources } from '../fhir/search/find.js'
 import type { InteractionContext } from '../fhir/types.js'
 import type { WriteHook } from '../fhir/write-hooks.js'
 import { createVersion } from '../fhir/write.js'
@@ -38,10 +38,8 @@ type Made = ServiceRequest & { id: string }
 
 /** The ServiceRequests made for this plan's activities, by activity key. */
 async function madeFor(planId: string, ctx: InteractionContext): Promise<Map<string, Made>> {
-  const { query } = parseSearch(['ServiceRequest'], { 'based-on': [`CarePlan/${planId}`], _count: ['1000'] }, ctx.baseUrl)
   const out = new Map<string, Made>()
-  for (const m of (await ctx.store.search(query)).matches) {
-    const sr = { ...(JSON.parse(m.version.json!) as ServiceRequest), id: m.version.id }
+  for (const sr of await findResources<ServiceRequest>(ctx.store, 'ServiceRequest', { 'based-on': `CarePlan/${planId}` }, { baseUrl: ctx.baseUrl, count: 1000 })) {
     const value = sr.identifier?.find((i) => i.system === ACTIVITY_ID)?.value
     if (value) out.set(value, sr)
   }

@@ -7,7 +7,7 @@
 // none does, the first active crisis-response service by id is named all the same, so the
 // crisis referral still says who should see the patient.
 import type { HealthcareService, Reference } from '@medplum/fhirtypes'
-import { parseSearch } from '../fhir/search/parse.js'
+import { findResources } from '../fhir/search/find.js'
 import type { ResourceStore } from '../store/types.js'
 import { coveringDestination } from './routing-rules.js'
 
@@ -23,8 +23,6 @@ const refTo = (id: string, service: HealthcareService): Reference<HealthcareServ
 export async function crisisTeam(store: ResourceStore, baseUrl: string, subject?: Reference): Promise<Reference<HealthcareService> | undefined> {
   const covering = await coveringDestination([CRISIS], subject, store)
   if (covering) return refTo(covering.service.id, covering.service)
-  const { query } = parseSearch(['HealthcareService'], { 'service-type': [CRISIS], active: ['true'], _sort: ['_id'], _count: ['1'] }, baseUrl)
-  const [match] = (await store.search(query)).matches
-  if (!match?.version.json) return undefined
-  return refTo(match.version.id, JSON.parse(match.version.json) as HealthcareService)
+  const [first] = await findResources<HealthcareService>(store, 'HealthcareService', { 'service-type': CRISIS, active: 'true', _sort: '_id' }, { baseUrl, count: 1 })
+  return first && refTo(first.id, first)
 }

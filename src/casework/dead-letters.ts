@@ -9,7 +9,7 @@
 import type { Organization, Reference, Task } from '@medplum/fhirtypes'
 import { randomUUID } from 'node:crypto'
 import type { InteractionContext } from '../fhir/types.js'
-import { parseSearch } from '../fhir/search/parse.js'
+import { findResources } from '../fhir/search/find.js'
 import { createVersion, nextVersion } from '../fhir/write.js'
 import { retryDeadLetters, type RetryScope } from '../routing/retry.js'
 import { sqlOf } from '../routing/sql.js'
@@ -51,13 +51,8 @@ export async function raiseDeadLetter(ctx: InteractionContext, tracking: Task & 
 
 /** The team's open Tasks raising dead letters of tracking Task `taskId`. */
 async function openRaises(store: ResourceStore, taskId: string, baseUrl: string): Promise<{ id: string; task: Task }[]> {
-  const { query } = parseSearch(
-    ['Task'],
-    { focus: [`Task/${taskId}`], code: [`${CASEHUB_TASK_CODE}|${DELIVERY_FAILED}`], status: ['requested,received,accepted,ready,in-progress,on-hold'], _count: ['100'] },
-    baseUrl,
-  )
-  const page = await store.search(query)
-  return page.matches.filter((m) => m.version.json).map((m) => ({ id: m.version.id, task: JSON.parse(m.version.json!) as Task }))
+  const open = { focus: `Task/${taskId}`, code: `${CASEHUB_TASK_CODE}|${DELIVERY_FAILED}`, status: 'requested,received,accepted,ready,in-progress,on-hold' }
+  return (await findResources<Task>(store, 'Task', open, { baseUrl })).map((task) => ({ id: task.id, task }))
 }
 
 export interface RetryResult {

@@ -4,7 +4,7 @@
 // since a GP system may read nothing else of a Communication.
 import type { CarePlan, EpisodeOfCare, Goal, HumanName, Patient, Resource } from '@medplum/fhirtypes'
 import type { InteractionContext } from '../fhir/types.js'
-import { parseSearch } from '../fhir/search/parse.js'
+import { findResources } from '../fhir/search/find.js'
 import type { ResourceStore } from '../store/types.js'
 import { localId } from './local-id.js'
 
@@ -17,12 +17,6 @@ export async function readJson<T extends Resource>(store: ResourceStore, type: s
   if (!id) return undefined
   const stored = await store.read(type, id)
   return stored && !stored.deleted && stored.json ? (JSON.parse(stored.json) as T) : undefined
-}
-
-async function search<T extends Resource>(ctx: InteractionContext, type: string, query: Record<string, string[]>): Promise<T[]> {
-  const parsed = parseSearch([type], query, ctx.baseUrl)
-  const page = await ctx.store.search({ ...parsed.query, sort: [], cursor: undefined, count: 100 })
-  return page.matches.map((m) => JSON.parse(m.version.json!) as T)
 }
 
 const day = (d: string | undefined) => d?.slice(0, 10)
@@ -42,7 +36,7 @@ export async function episodeContent(episode: EpisodeOfCare, ctx: InteractionCon
   const patient = episode.patient?.reference
   if (!patient) return { plans: [], goals: [] }
   const managers = new Set([episode.managingOrganization?.reference, ...(episode.team ?? []).map((t) => t.reference)].filter(Boolean))
-  const plans = (await search<CarePlan & { id: string }>(ctx, 'CarePlan', { subject: [patient] })).filter(
+  const plans = (await findResources<CarePlan>(ctx.store, 'CarePlan', { subject: patient }, { baseUrl: ctx.baseUrl })).filter(
     (p) =>
       !['entered-in-error', 'revoked', 'draft'].includes(p.status) &&
       overlaps(p.period?.start, p.period?.end, episode) &&
@@ -56,7 +50,7 @@ export async function episodeContent(episode: EpisodeOfCare, ctx: InteractionCon
     }
   }
   if (plans.length === 0) {
-    goals = (await search<Goal & { id: string }>(ctx, 'Goal', { subject: [patient] })).filter(
+    goals = (await findResources<Goal>(ctx.store, 'Goal', { subject: patient }, { baseUrl: ctx.baseUrl })).filter(
       (g) => !['entered-in-error', 'cancelled', 'rejected', 'proposed'].includes(g.lifecycleStatus) && overlaps(g.startDate, g.startDate, episode),
     )
   }

@@ -17,7 +17,7 @@ import type { EligibilityResult } from '../rules/eligibility.js'
 import { isOpen, OUT_OF_HOURS_ADVICE, type ServiceHours } from './service-hours.js'
 import { localId } from './local-id.js'
 import { crisisTeam } from './crisis-team.js'
-import { parseSearch } from '../fhir/search/parse.js'
+import { findResources } from '../fhir/search/find.js'
 
 export const REFERRAL_PROFILE = 'https://casehub.org/fhir/StructureDefinition/casehub-referral'
 const ELIGIBILITY_LIBRARY = 'https://casehub.org/fhir/Library/CaseHubEligibility'
@@ -111,9 +111,8 @@ async function hasCrisisReferral(referral: ServiceRequest, ctx: InteractionConte
   const based = `ServiceRequest/${referral.id}`
   // Serialises triages of one referral (until commit), so two at once cannot both find none.
   await ctx.store.guardConditional('ServiceRequest', `crisis-referral:${based}`)
-  const { query } = parseSearch(['ServiceRequest'], { 'based-on': [based], 'performer-type': [`${SERVICE_TYPE}|crisis-response`], _count: ['100'] }, ctx.baseUrl)
-  const page = await ctx.store.search(query)
-  return page.matches.some((m) => !['revoked', 'entered-in-error'].includes((JSON.parse(m.version.json!) as ServiceRequest).status))
+  const made = await findResources<ServiceRequest>(ctx.store, 'ServiceRequest', { 'based-on': based, 'performer-type': `${SERVICE_TYPE}|crisis-response` }, { baseUrl: ctx.baseUrl })
+  return made.some((sr) => !['revoked', 'entered-in-error'].includes(sr.status))
 }
 
 // Loaded on first use: the CQL engine is heavy and most processes never evaluate. The promise

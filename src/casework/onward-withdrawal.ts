@@ -6,7 +6,7 @@
 // ServiceRequest stays as it is and the case management team gets a Task (task-code#abort,
 // focus = the ServiceRequest) to ask that service to cancel it.
 import type { Organization, Reference, ServiceRequest, Task } from '@medplum/fhirtypes'
-import { parseSearch } from '../fhir/search/parse.js'
+import { findResources } from '../fhir/search/find.js'
 import type { InteractionContext } from '../fhir/types.js'
 import { createVersion, nextVersion } from '../fhir/write.js'
 import { sqlOf } from '../routing/sql.js'
@@ -25,10 +25,7 @@ interface OutboxRef {
   task_id: string | null
 }
 
-async function tasks(ctx: InteractionContext, params: Record<string, string>): Promise<(Task & { id: string })[]> {
-  const { query } = parseSearch(['Task'], Object.fromEntries(Object.entries({ ...params, _count: '100' }).map(([k, v]) => [k, [v]])), ctx.baseUrl)
-  return (await ctx.store.search(query)).matches.map((m) => ({ ...(JSON.parse(m.version.json!) as Task), id: m.version.id }))
-}
+const tasks = (ctx: InteractionContext, params: Record<string, string>) => findResources<Task>(ctx.store, 'Task', params, { baseUrl: ctx.baseUrl })
 
 async function moveTask(ctx: InteractionContext, id: string, from: Task['status'][], change: Partial<Task>): Promise<void> {
   const current = await ctx.store.readForUpdate('Task', id)

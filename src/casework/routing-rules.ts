@@ -7,8 +7,8 @@
 // when the practice's sites are not known, any candidate covers it. The first covering service
 // by id is chosen, so the choice is repeatable. Triage's crisis re-route chooses its service the
 // same way (coveringDestination, crisis-team.ts).
-import type { CodeableConcept, ConceptMap, HealthcareService, Location, Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes'
-import { parseSearch } from '../fhir/search/parse.js'
+import type { CodeableConcept, ConceptMap, HealthcareService, Location, Patient, Reference, ServiceRequest } from '@medplum/fhirtypes'
+import { findResources } from '../fhir/search/find.js'
 import type { ResourceStore } from '../store/types.js'
 import { carriesMeaning, translate } from '../terminology/translate.js'
 import { localId } from './local-id.js'
@@ -18,15 +18,9 @@ export const ROUTING_MAP_URL = 'https://casehub.org/fhir/ConceptMap/onward-refer
 const REFERRAL_PROFILE = 'https://casehub.org/fhir/StructureDefinition/casehub-referral'
 const MAX_DEPTH = 8
 
-async function search<T extends Resource>(store: ResourceStore, type: string, query: Record<string, string>): Promise<T[]> {
-  const params = Object.fromEntries(Object.entries({ ...query, _count: '200' }).map(([k, v]) => [k, [v]]))
-  const page = await store.search(parseSearch([type], params, '').query)
-  return page.matches.map((m) => JSON.parse(m.version.json!) as T)
-}
-
 /** The service types the referral's codes map to, as system|code. */
 export async function serviceTypesFor(referral: ServiceRequest, store: ResourceStore): Promise<string[]> {
-  const maps = await search<ConceptMap>(store, 'ConceptMap', { url: ROUTING_MAP_URL })
+  const maps = await findResources<ConceptMap>(store, 'ConceptMap', { url: ROUTING_MAP_URL }, { count: 200 })
   // the newest version of the rules
   const map = maps.sort((a, b) => (b.version ?? '').localeCompare(a.version ?? '', undefined, { numeric: true }))[0]
   const codings = (referral.code?.coding ?? []).filter((c) => c.system && c.code)
@@ -47,7 +41,7 @@ async function practiceAreas(subject: Reference | undefined, store: ResourceStor
   for (const gp of patient.generalPractitioner ?? []) {
     const practice = localId('Organization', gp.reference)
     if (!practice) continue
-    for (const site of await search<Location>(store, 'Location', { organization: `Organization/${practice}` })) {
+    for (const site of await findResources<Location>(store, 'Location', { organization: `Organization/${practice}` }, { count: 200 })) {
       let current: Location | undefined = site
       for (let depth = 0; current?.id && depth < MAX_DEPTH && !areas.has(current.id); depth++) {
         areas.add(current.id)
@@ -82,7 +76,7 @@ export async function coveringDestination(types: string[], subject: Reference | 
   if (!types.length) return undefined
   const candidates = new Map<string, HealthcareService>()
   for (const type of types) {
-    for (const service of await search<HealthcareService>(store, 'HealthcareService', { 'service-type': type, active: 'true' })) candidates.set(service.id!, service)
+    for (const service of await findResources<HealthcareService>(store, 'HealthcareService', { 'service-type': type, active: 'true' }, { count: 200 })) candidates.set(service.id!, service)
   }
   const areas = await practiceAreas(subject, store)
   const covering = [...candidates.values()]

@@ -11,7 +11,7 @@
 import type { CarePlan, Encounter, Organization, ParametersParameter, Patient, PlanDefinition, Practitioner, PractitionerRole, Reference, Resource } from '@medplum/fhirtypes'
 import { badRequest, invalidResource, notFound } from '../../errors.js'
 import { registerOperation, type OperationInput, type OperationParameter } from '../../fhir/operations/registry.js'
-import { parseSearch } from '../../fhir/search/parse.js'
+import { findResources } from '../../fhir/search/find.js'
 import type { InteractionContext } from '../../fhir/types.js'
 import { checkResource } from '../../fhir/validation/index.js'
 import { localId } from '../local-id.js'
@@ -103,9 +103,7 @@ async function storedPlan(canonical: string, param: string, ctx: InteractionCont
   const bar = canonical.lastIndexOf('|')
   const [url, version] = bar < 0 ? [canonical, undefined] : [canonical.slice(0, bar), canonical.slice(bar + 1)]
   const escape = (v: string) => v.replace(/[\\,$|]/g, (c) => `\\${c}`)
-  const query = { url: [escape(url)], ...(version ? { version: [escape(version)] } : {}), _count: ['100'] }
-  const page = await ctx.store.search(parseSearch(['PlanDefinition'], query, ctx.baseUrl).query)
-  const plans = page.matches.flatMap((m) => (m.version.json ? [JSON.parse(m.version.json) as PlanDefinition] : []))
+  const plans = await findResources<PlanDefinition>(ctx.store, 'PlanDefinition', { url: escape(url), ...(version ? { version: escape(version) } : {}) }, { baseUrl: ctx.baseUrl })
   plans.sort((a, b) => (b.version ?? '').localeCompare(a.version ?? '', undefined, { numeric: true }))
   if (!plans[0]) throw notFound(`No PlanDefinition ${canonical} is held here`, param)
   return plans[0]

@@ -8,7 +8,7 @@ import { OperationInput as Inputs } from '../../terminology/parameters.js'
 import { inScope, translate, translateRequest, translateResult } from '../../terminology/translate.js'
 import { notFound } from '../../errors.js'
 import { terminologyIndex } from '../conformance/terminology.js'
-import { parseSearch } from '../search/parse.js'
+import { findResources } from '../search/find.js'
 import type { InteractionContext } from '../types.js'
 import { registerOperation, type OperationInput, type ParameterType } from './registry.js'
 
@@ -35,12 +35,12 @@ async function conceptMaps(parameters: Parameters | undefined, target: ConceptMa
   if (inline) return [inline]
   const url = input.string('url')
   const version = input.string('conceptMapVersion')
-  const query: Record<string, string[]> = url
-    ? { url: [url], ...(version ? { version: [version] } : {}) }
-    : { [req.reverse ? 'target-system' : 'source-system']: [[...new Set(req.codings.map((c) => escapeValue(c.system!)))].join(',')] }
-  const page = await ctx.store.search(parseSearch(['ConceptMap'], { ...query, _count: ['200'] }, ctx.baseUrl).query)
-  if (url && page.matches.length === 0) throw notFound(`$translate: no ConceptMap ${url}${version ? `|${version}` : ''} here`, 'url')
-  return page.matches.map((m) => JSON.parse(m.version.json!) as ConceptMap)
+  const query: Record<string, string> = url
+    ? { url, ...(version ? { version } : {}) }
+    : { [req.reverse ? 'target-system' : 'source-system']: [...new Set(req.codings.map((c) => escapeValue(c.system!)))].join(',') }
+  const maps = await findResources<ConceptMap>(ctx.store, 'ConceptMap', query, { baseUrl: ctx.baseUrl, count: 200 })
+  if (url && maps.length === 0) throw notFound(`$translate: no ConceptMap ${url}${version ? `|${version}` : ''} here`, 'url')
+  return maps
 }
 
 export function registerTerminologyOperations(): void {
