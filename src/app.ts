@@ -14,6 +14,7 @@ import { initValidation } from './fhir/validation/index.js'
 import { setUnknownProfilePolicy } from './fhir/conformance/declared-profiles.js'
 import { registerValidate } from './fhir/operations/validate.js'
 import { registerEverythingOperation } from './fhir/operations/everything.js'
+import { registerMetaOperations } from './fhir/operations/meta.js'
 import { registerTerminologyOperations } from './fhir/operations/terminology.js'
 import { registerEligibilityOperation } from './casework/operations/eligibility.js'
 import { registerTriageOperation } from './casework/operations/triage.js'
@@ -62,6 +63,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   setUnknownProfilePolicy(config.unknownProfile)
   registerValidate()
   registerEverythingOperation()
+  registerMetaOperations()
   registerTerminologyOperations()
   registerEligibilityOperation()
   registerTriageOperation()

@@ -58,7 +58,10 @@ export function insertIndexCtes(rows: SearchIndexRows, first: number, from: stri
   return { ctes, values }
 }
 
-/** CTEs deleting every index row of the resource named by parameters $1 (type) and $2 (id). */
-export function deleteIndexCtes(): string[] {
-  return INDEX_TABLES.map((t) => `del_${t.table} AS (DELETE FROM ${t.table} WHERE resource_type = $1 AND id = $2)`)
+/**
+ * CTEs deleting every index row of the resource named by parameters $1 (type) and $2 (id);
+ * with `onlyIf`, only when that SQL condition holds (e.g. another CTE wrote a row).
+ */
+export function deleteIndexCtes(onlyIf?: string): string[] {
+  return INDEX_TABLES.map((t) => `del_${t.table} AS (DELETE FROM ${t.table} WHERE resource_type = $1 AND id = $2${onlyIf ? ` AND ${onlyIf}` : ''})`)
 }

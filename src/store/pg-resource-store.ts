@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import type { RequestContext } from './context.js'
 import { deleteIndexCtes, EMPTY_INDEX, insertIndexCtes } from './index-sql.js'
-import { insertVersionSql, insertVersionsSql, replaceVersionQuery } from './write-sql.js'
+import { insertVersionSql, insertVersionsSql, replaceVersionQuery, rewriteCurrentSql } from './write-sql.js'
 import { countSql, includeSql, leadsWithIndexKey, revIncludeSql, searchSql, type PagePart } from './pg-search.js'
 import { bodySql, currentColumns, toVersion } from './rows.js'
 import type { IncludeQuery, SearchQuery } from './search-types.js'
@@ -209,6 +209,25 @@ export class PgResourceStore implements ResourceStore {
       values,
     )
     return rows.map(toVersion)
+  }
+
+  async rewriteCurrent(resourceType: string, id: string, versionId: string, json: string, index: SearchIndexRows) {
+    const { text, indexValues } = rewriteCurrentSql(index)
+    const { rows } = await this.db.query({ name: 'rewrite-current', text, values: [resourceType, id, Number(versionId), json, ...indexValues] })
+    return rows[0].n === 1
+  }
+
+  async metaInUse(resourceType?: string) {
+    const values = resourceType ? [resourceType] : []
+    const ofType = resourceType ? 'AND resource_type = $1' : ''
+    const tokens = await this.db.query(
+      `SELECT DISTINCT param, system, code FROM search_token WHERE param IN ('_tag', '_security') AND code IS NOT NULL ${ofType} ORDER BY param, system, code`,
+      values,
+    )
+    const uris = await this.db.query(`SELECT DISTINCT value FROM search_uri WHERE param = '_profile' ${ofType} ORDER BY value`, values)
+    const codes = (param: string) =>
+      tokens.rows.filter((r) => r.param === param).map((r) => ({ ...(r.system !== null ? { system: r.system as string } : {}), code: r.code as string }))
+    return { profiles: uris.rows.map((r) => r.value as string), tags: codes('_tag'), security: codes('_security') }
   }
 
   async writeIndex(resourceType: string, id: string, index: SearchIndexRows) {

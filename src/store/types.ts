@@ -55,6 +55,12 @@ export interface HistoryQuery {
   offset: number
 }
 
+/** a tag or security label as the index holds it */
+export interface MetaCode {
+  system?: string
+  code: string
+}
+
 export interface ResourceStore {
   readonly context: RequestContext
   read(resourceType: string, id: string): Promise<StoredVersion | undefined>
@@ -83,6 +89,11 @@ export interface ResourceStore {
   revInclude(query: IncludeQuery): Promise<StoredVersion[]>
   /** Current, not deleted resources in (type, id) order after `after`, for batch jobs. */
   scan(opts: { type?: string; after?: { resourceType: string; id: string }; limit: number }): Promise<StoredVersion[]>
+  /** Rewrites the body of version `versionId`, still current, in place with its index rows
+   *  (no new version: $meta-add); false when it is no longer the current version. */
+  rewriteCurrent(resourceType: string, id: string, versionId: string, json: string, index: SearchIndexRows): Promise<boolean>
+  /** The profiles, tags and security labels in use on current resources (of one type). */
+  metaInUse(resourceType?: string): Promise<{ profiles: string[]; tags: MetaCode[]; security: MetaCode[] }>
   /** Replaces a current resource's search index rows (reindexing after parameters change). */
   writeIndex(resourceType: string, id: string, index: SearchIndexRows): Promise<void>
   /** Serialises conditional creates with the same criteria until the transaction ends. */

@@ -128,6 +128,26 @@ export function replaceVersionSql(index: SearchIndexRows) {
   return { text, indexValues: rows.values }
 }
 
+/**
+ * $1 type, $2 id, $3 version, $4 body, then the index arrays: the body of the current version
+ * rewritten in place, in the resource and its history row, with its index rows (no new version:
+ * the $meta-add / $meta-delete case). Nothing is written unless $3 is still the current version.
+ */
+export function rewriteCurrentSql(index: SearchIndexRows) {
+  const rows = insertIndexCtes(index, 5, 'current')
+  const text = `WITH current AS (
+               UPDATE resource SET content = $4::json
+               WHERE resource_type = $1 AND id = $2 AND version_id = $3 AND NOT deleted
+               RETURNING resource_type, id),
+             history AS (
+               UPDATE resource_history SET content = $4::json
+               WHERE resource_type = $1 AND id = $2 AND version_id = $3 AND EXISTS (SELECT 1 FROM current)),
+             ${deleteIndexCtes('EXISTS (SELECT 1 FROM current)').join(',\n')},
+             ${rows.ctes.join(',\n')}
+             SELECT count(*)::int AS n FROM current`
+  return { text, indexValues: rows.values }
+}
+
 /** The named statement writing `v` over the current version (replaceVersionSql with its values). */
 export function replaceVersionQuery(v: NewVersion) {
   const { text, indexValues } = replaceVersionSql(v.json === null ? EMPTY_INDEX : (v.index ?? EMPTY_INDEX))

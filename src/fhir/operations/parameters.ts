@@ -64,6 +64,7 @@ function fromText(name: string, type: ParameterType, text: string): ParametersPa
       // A Reference in a URL is written as its literal reference (Type/id or an absolute URL)
       return { name, valueReference: { reference: text } }
     case 'CodeableConcept':
+    case 'Meta':
     case 'Resource':
       throw badRequest(`Parameter "${name}" is a ${type}; send it in a Parameters body with POST`, name)
     default:

@@ -5,7 +5,7 @@ import type { FhirRequest, FhirResponse, InteractionContext } from '../types.js'
 
 /** The FHIR data type of an input parameter, used to read it from a GET query string. */
 export type ParameterType =
-  | 'string' | 'uri' | 'canonical' | 'code' | 'integer' | 'boolean' | 'dateTime' | 'Coding' | 'CodeableConcept' | 'Reference' | 'Resource'
+  | 'string' | 'uri' | 'canonical' | 'code' | 'integer' | 'boolean' | 'dateTime' | 'Coding' | 'CodeableConcept' | 'Meta' | 'Reference' | 'Resource'
 
 export interface OperationParameter {
   name: string

@@ -96,9 +96,9 @@ t.test('terminology operations', async (t) => {
   t.test('the CapabilityStatement lists the operations', async (t) => {
     const cs: any = (await get(hub, 'metadata')).body
     const vs = cs.rest[0].resource.find((r: any) => r.type === 'ValueSet')
-    t.same(vs.operation.map((o: any) => o.name).sort(), ['expand', 'validate', 'validate-code'])
+    t.same(vs.operation.map((o: any) => o.name).sort(), ['expand', 'meta', 'meta-add', 'meta-delete', 'validate', 'validate-code'])
     const code = cs.rest[0].resource.find((r: any) => r.type === 'CodeSystem')
-    t.same(code.operation.map((o: any) => o.name).sort(), ['lookup', 'subsumes', 'validate', 'validate-code'])
+    t.same(code.operation.map((o: any) => o.name).sort(), ['lookup', 'meta', 'meta-add', 'meta-delete', 'subsumes', 'validate', 'validate-code'])
     const map = cs.rest[0].resource.find((r: any) => r.type === 'ConceptMap')
     t.match(map.operation.find((o: any) => o.name === 'translate'), { definition: 'http://hl7.org/fhir/OperationDefinition/ConceptMap-translate' })
   })

@@ -1,0 +1,135 @@
+// The resource meta operations (resource-operations.html):
+//  - $meta at [base], [type] and [type]/[id]: the profiles, tags and security labels in use (on
+//    the system, on the type), or the resource's meta;
+//  - $meta-add and $meta-delete at [type]/[id]: profiles (matched by URL), tags and security
+//    labels (matched by system and code; version and display ignored) added or removed as sets.
+//    They are special in not making a new version: the current version's meta changes in place,
+//    with its _tag / _profile / _security index rows, and versionId and ETag stay as they were.
+//    Historical versions ([type]/[id]/_history/[vid]/$meta-add) are not offered.
+import type { Coding, Meta, Parameters, Resource } from '@medplum/fhirtypes'
+import { badRequest, conflict } from '../../errors.js'
+import { assertWritable } from '../conformance/read-only.js'
+import { extractIndex } from '../search/extract.js'
+import type { FhirResponse, InteractionContext } from '../types.js'
+import { registerOperation, type OperationInput } from './registry.js'
+
+const RESOURCE_META = 'http://hl7.org/fhir/OperationDefinition/Resource-meta'
+
+export function registerMetaOperations(): void {
+  registerOperation({
+    code: 'meta',
+    definition: RESOURCE_META,
+    resourceTypes: 'all',
+    system: true,
+    type: true,
+    instance: true,
+    affectsState: false,
+    inputs: [],
+    run: meta,
+  })
+  for (const [code, change] of [['meta-add', add], ['meta-delete', remove]] as const) {
+    registerOperation({
+      code,
+      definition: `${RESOURCE_META}-${code.slice(5)}`,
+      resourceTypes: 'all',
+      system: false,
+      type: false,
+      instance: true,
+      affectsState: true,
+      inputs: [{ name: 'meta', type: 'Meta' }],
+      run: (input, ctx) => changeMeta(input, ctx, change),
+    })
+  }
+}
+
+const answer = (value: Meta): FhirResponse => ({
+  status: 200,
+  body: { resourceType: 'Parameters', parameter: [{ name: 'return', valueMeta: value }] },
+})
+
+async function meta(input: OperationInput, ctx: InteractionContext): Promise<FhirResponse> {
+  if (input.target) return answer(input.target.meta ?? {})
+  const inUse = await ctx.store.metaInUse(input.resourceType)
+  return answer({
+    ...(inUse.profiles.length ? { profile: inUse.profiles } : {}),
+    ...(inUse.tags.length ? { tag: inUse.tags } : {}),
+    ...(inUse.security.length ? { security: inUse.security } : {}),
+  })
+}
+
+type Change = (current: Meta, given: Meta) => Meta
+
+const sameCode = (a: Coding, b: Coding) => a.code === b.code && (a.system ?? '') === (b.system ?? '')
+
+const add: Change = (current, given) => ({
+  ...current,
+  profile: [...(current.profile ?? []), ...(given.profile ?? []).filter((p, i, all) => !current.profile?.includes(p) && all.indexOf(p) === i)],
+  tag: union(current.tag, given.tag),
+  security: union(current.security, given.security),
+})
+
+const remove: Change = (current, given) => ({
+  ...current,
+  profile: (current.profile ?? []).filter((p) => !given.profile?.includes(p)),
+  tag: (current.tag ?? []).filter((c) => !given.tag?.some((g) => sameCode(c, g))),
+  security: (current.security ?? []).filter((c) => !given.security?.some((g) => sameCode(c, g))),
+})
+
+function union(current: Coding[] | undefined, given: Coding[] | undefined): Coding[] {
+  const out = [...(current ?? [])]
+  for (const coding of given ?? []) if (!out.some((c) => sameCode(c, coding))) out.push(coding)
+  return out
+}
+
+/** Empty lists go: FHIR JSON has no empty arrays (json.html). */
+function tidy(value: Meta): Meta {
+  const out: Meta = { ...value }
+  for (const key of ['profile', 'tag', 'security'] as const) if (out[key]?.length === 0) delete out[key]
+  return out
+}
+
+async function changeMeta(input: OperationInput, ctx: InteractionContext, change: Change): Promise<FhirResponse> {
+  const given = metaInput(input.parameters)
+  const type = input.resourceType!
+  const id = input.id!
+  assertWritable(type, id)
+  return ctx.store.transaction(async (tx) => {
+    const current = await tx.readForUpdate(type, id)
+    if (!current?.json || current.deleted) throw conflict(`${type}/${id} changed while its meta was being updated; try again`)
+    const resource = JSON.parse(current.json) as Resource
+    const next = tidy(change(resource.meta ?? {}, given))
+    const body = { ...resource, meta: next }
+    const json = JSON.stringify(body)
+    if (json !== current.json && !(await tx.rewriteCurrent(type, id, current.versionId, json, extractIndex(body, ctx.baseUrl)))) {
+      throw conflict(`${type}/${id} changed while its meta was being updated; try again`)
+    }
+    return answer(next)
+  })
+}
+
+/** The `meta` input: a Meta whose profiles are URLs and whose tags and security labels carry a code. */
+function metaInput(parameters: Parameters): Meta {
+  const all = parameters.parameter ?? []
+  const index = all.findIndex((p) => p.name === 'meta')
+  if (index < 0) throw badRequest('Parameter "meta" (valueMeta) is required', 'meta')
+  const where = `Parameters.parameter[${index}].valueMeta`
+  const value = all[index].valueMeta as unknown
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw badRequest('Parameter "meta" needs a valueMeta object', `Parameters.parameter[${index}]`)
+  const given = value as Record<string, unknown>
+  const profile = given.profile
+  if (profile !== undefined && (!Array.isArray(profile) || profile.some((p) => typeof p !== 'string' || p.trim() === '' || /\s/.test(p)))) {
+    throw badRequest('meta.profile must be a list of canonical URLs', `${where}.profile`)
+  }
+  for (const key of ['tag', 'security'] as const) {
+    const list = given[key]
+    if (list === undefined) continue
+    if (!Array.isArray(list)) throw badRequest(`meta.${key} must be a list of Codings`, `${where}.${key}`)
+    list.forEach((c, i) => {
+      const coding = c as Record<string, unknown> | null
+      if (!coding || typeof coding !== 'object' || typeof coding.code !== 'string' || coding.code.trim() === '' || (coding.system !== undefined && typeof coding.system !== 'string')) {
+        throw badRequest(`meta.${key}[${i}] must be a Coding with a code (and a system)`, `${where}.${key}[${i}]`)
+      }
+    })
+  }
+  return given as Meta
+}

@@ -1,0 +1,102 @@
+// $meta, $meta-add and $meta-delete (resource-operations.html): meta read at every level, tags,
+// security labels and profiles added and removed as sets without a new version, the search index
+// following, and bad input.
+import t from 'tap'
+import type { Parameters } from '@medplum/fhirtypes'
+import { callOperation, startTestServer } from '../../helpers/test-server.js'
+
+const CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality'
+const metaParameters = (meta: object): Parameters => ({ resourceType: 'Parameters', parameter: [{ name: 'meta', valueMeta: meta }] })
+const returned = (body: any) => body.parameter.find((p: any) => p.name === 'return').valueMeta
+const ids = async (hub: { fetch(path: string): Promise<Response> }, query: string) =>
+  (((await (await hub.fetch(query)).json()) as any).entry ?? []).map((e: any) => e.resource.id)
+
+t.test('resource meta operations', async (t) => {
+  const hub = await startTestServer(t)
+  const patient: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', meta: { tag: [{ system: 'urn:test:tag', code: 'a' }] } } })
+  await hub.client.create({ resourceType: 'Observation', body: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, meta: { tag: [{ system: 'urn:test:obs', code: 'o' }] } } })
+
+  t.test('$meta on an instance is the resource meta', async (t) => {
+    const res = await callOperation(hub, `Patient/${patient.id}/$meta`)
+    t.equal(res.status, 200)
+    t.match(returned(res.body), { versionId: '1', tag: [{ system: 'urn:test:tag', code: 'a' }] })
+  })
+
+  t.test('$meta-add adds as sets, in place: same version, history and search follow (fhir-kit-client)', async (t) => {
+    const out = (await hub.client.operation({
+      name: 'meta-add', resourceType: 'Patient', id: patient.id,
+      input: metaParameters({
+        tag: [{ system: 'urn:test:tag', code: 'a', display: 'again' }, { system: 'urn:test:tag', code: 'b' }],
+        security: [{ system: CONFIDENTIALITY, code: 'R' }],
+        profile: ['http://example.org/fhir/StructureDefinition/watched', 'http://example.org/fhir/StructureDefinition/watched'],
+      }),
+    })) as Parameters
+    const meta = returned(out)
+    t.same(meta.tag.map((c: any) => c.code), ['a', 'b'], 'a tag already there is not added twice (display ignored)')
+    t.same(meta.profile, ['http://example.org/fhir/StructureDefinition/watched'])
+    t.same(meta.security, [{ system: CONFIDENTIALITY, code: 'R' }])
+    t.equal(meta.versionId, '1')
+
+    const read = await hub.fetch(`Patient/${patient.id}`)
+    t.equal(read.headers.get('etag'), 'W/"1"', 'no new version')
+    t.same((((await read.json()) as any).meta.tag ?? []).map((c: any) => c.code), ['a', 'b'])
+    const history: any = await (await hub.fetch(`Patient/${patient.id}/_history`)).json()
+    t.equal(history.entry.length, 1)
+    t.same(history.entry[0].resource.meta.tag.map((c: any) => c.code), ['a', 'b'], 'the version in history carries it too')
+
+    t.same(await ids(hub, 'Patient?_tag=urn:test:tag|b'), [patient.id])
+    t.same(await ids(hub, `Patient?_security=${CONFIDENTIALITY}|R`), [patient.id])
+    t.same(await ids(hub, 'Patient?_profile=http://example.org/fhir/StructureDefinition/watched'), [patient.id])
+  })
+
+  t.test('$meta on a type and on the system: what is in use', async (t) => {
+    const type = returned((await callOperation(hub, 'Patient/$meta')).body)
+    t.same(type.tag, [{ system: 'urn:test:tag', code: 'a' }, { system: 'urn:test:tag', code: 'b' }])
+    t.same(type.security, [{ system: CONFIDENTIALITY, code: 'R' }])
+    t.same(type.profile, ['http://example.org/fhir/StructureDefinition/watched'])
+    const system = returned((await callOperation(hub, '$meta')).body)
+    t.ok(system.tag.some((c: any) => c.code === 'o'), "the system's includes the Observation's tag")
+    t.ok(system.tag.some((c: any) => c.code === 'b'))
+    const observations = returned((await callOperation(hub, 'Observation/$meta')).body)
+    t.notOk((observations.tag ?? []).some((c: any) => c.code === 'b'), "not another type's")
+  })
+
+  t.test('$meta-delete removes by system and code, or URL; still the same version', async (t) => {
+    const res = await callOperation(hub, `Patient/${patient.id}/$meta-delete`, metaParameters({
+      tag: [{ system: 'urn:test:tag', code: 'a', display: 'whatever' }],
+      profile: ['http://example.org/fhir/StructureDefinition/watched'],
+      security: [{ system: CONFIDENTIALITY, code: 'R' }],
+    }))
+    t.equal(res.status, 200)
+    const meta = returned(res.body)
+    t.same(meta.tag, [{ system: 'urn:test:tag', code: 'b' }])
+    t.notOk('profile' in meta, 'no empty list left behind')
+    t.notOk('security' in meta)
+    t.equal(meta.versionId, '1')
+    t.same(await ids(hub, 'Patient?_tag=urn:test:tag|a'), [])
+    t.same(await ids(hub, 'Patient?_tag=urn:test:tag|b'), [patient.id])
+    t.same(await ids(hub, `Patient?_security=${CONFIDENTIALITY}|R`), [])
+  })
+
+  t.test('bad input and unsuitable targets', async (t) => {
+    const viaGet = await hub.fetch(`Patient/${patient.id}/$meta-add`)
+    t.equal(viaGet.status, 405, 'it changes data: POST only')
+    const missing = await callOperation(hub, `Patient/${patient.id}/$meta-add`, { resourceType: 'Parameters', parameter: [] })
+    t.equal(missing.status, 400)
+    t.same(missing.body.issue[0].expression, ['meta'])
+    const codeless = await callOperation(hub, `Patient/${patient.id}/$meta-add`, metaParameters({ tag: [{ system: 'urn:test:tag' }] }))
+    t.equal(codeless.status, 400)
+    t.same(codeless.body.issue[0].expression, ['Parameters.parameter[0].valueMeta.tag[0]'])
+    const notList = await callOperation(hub, `Patient/${patient.id}/$meta-add`, metaParameters({ profile: 'http://example.org/p' }))
+    t.equal(notList.status, 400)
+    t.same(notList.body.issue[0].expression, ['Parameters.parameter[0].valueMeta.profile'])
+    t.same(returned((await callOperation(hub, `Patient/${patient.id}/$meta`)).body).tag, [{ system: 'urn:test:tag', code: 'b' }], 'nothing changed by them')
+
+    t.equal((await callOperation(hub, 'Patient/nobody/$meta-add', metaParameters({ tag: [{ code: 'x' }] }))).status, 404)
+    const gone: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient' } })
+    await hub.client.delete({ resourceType: 'Patient', id: gone.id })
+    t.equal((await callOperation(hub, `Patient/${gone.id}/$meta-add`, metaParameters({ tag: [{ code: 'x' }] }))).status, 410)
+    const installed = await callOperation(hub, 'StructureDefinition/casehub-referral/$meta-add', metaParameters({ tag: [{ code: 'x' }] }))
+    t.equal(installed.status, 405, "CaseHub's own conformance resources are read-only")
+  })
+})
