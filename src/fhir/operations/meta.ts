@@ -5,10 +5,14 @@
 //    labels (matched by system and code; version and display ignored) added or removed as sets.
 //    They are special in not making a new version: the current version's meta changes in place,
 //    with its _tag / _profile / _security index rows, and versionId and ETag stay as they were.
+//    The resource with its new meta passes the same gate as a write (a profile held here that
+//    it now claims is checked: 422 if it does not conform). No write hooks run: no version is
+//    created, so no Subscription hears of it.
 //    Historical versions ([type]/[id]/_history/[vid]/$meta-add) are not offered.
 import type { Coding, Meta, Parameters, Resource } from '@medplum/fhirtypes'
 import { badRequest, conflict } from '../../errors.js'
 import { assertWritable } from '../conformance/read-only.js'
+import { requireResource } from '../incoming.js'
 import { extractIndex } from '../search/extract.js'
 import type { FhirResponse, InteractionContext } from '../types.js'
 import { registerOperation, type OperationInput } from './registry.js'
@@ -99,6 +103,7 @@ async function changeMeta(input: OperationInput, ctx: InteractionContext, change
     const resource = JSON.parse(current.json) as Resource
     const next = tidy(change(resource.meta ?? {}, given))
     const body = { ...resource, meta: next }
+    requireResource(body, type)
     const json = JSON.stringify(body)
     if (json !== current.json && !(await tx.rewriteCurrent(type, id, current.versionId, json, extractIndex(body, ctx.baseUrl)))) {
       throw conflict(`${type}/${id} changed while its meta was being updated; try again`)

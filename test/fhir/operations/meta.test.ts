@@ -6,7 +6,7 @@ import type { Parameters } from '@medplum/fhirtypes'
 import { callOperation, startTestServer } from '../../helpers/test-server.js'
 
 const CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality'
-const metaParameters = (meta: object): Parameters => ({ resourceType: 'Parameters', parameter: [{ name: 'meta', valueMeta: meta }] })
+const metaParameters = (meta: object) => ({ resourceType: 'Parameters' as const, parameter: [{ name: 'meta', valueMeta: meta }] })
 const returned = (body: any) => body.parameter.find((p: any) => p.name === 'return').valueMeta
 const ids = async (hub: { fetch(path: string): Promise<Response> }, query: string) =>
   (((await (await hub.fetch(query)).json()) as any).entry ?? []).map((e: any) => e.resource.id)
@@ -96,6 +96,11 @@ t.test('resource meta operations', async (t) => {
     const gone: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient' } })
     await hub.client.delete({ resourceType: 'Patient', id: gone.id })
     t.equal((await callOperation(hub, `Patient/${gone.id}/$meta-add`, metaParameters({ tag: [{ code: 'x' }] }))).status, 410)
+    const badNhs: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '1234567890' }] } })
+    const claim = await callOperation(hub, `Patient/${badNhs.id}/$meta-add`, metaParameters({ profile: ['https://casehub.org/fhir/StructureDefinition/casehub-patient'] }))
+    t.equal(claim.status, 422, 'claiming a profile held here that the resource does not meet')
+    t.match(claim.body.issue.find((i: any) => i.severity === 'error')?.expression?.[0], /^Patient\.identifier/)
+    t.notOk(returned((await callOperation(hub, `Patient/${badNhs.id}/$meta`)).body).profile, 'the claim was not recorded')
     const installed = await callOperation(hub, 'StructureDefinition/casehub-referral/$meta-add', metaParameters({ tag: [{ code: 'x' }] }))
     t.equal(installed.status, 405, "CaseHub's own conformance resources are read-only")
   })
