@@ -28,26 +28,25 @@ export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType
   if (compartmentType === '*') {
     const whole = wholeCompartment(type!, id!)
     if (!whole) throw notFound(`The ${type} compartment holds no resource types`)
-    return runSearch(req, ctx, whole.types, `${type}/${id}/*`, whole.condition)
+    return runSearch(req, ctx, whole.types, `${type}/${id}/*`, { extra: whole.condition })
   }
   const condition = compartmentCondition(type!, compartmentType!, id!)
   if (!condition) throw notFound(`${compartmentType} resources are not in the ${type} compartment`)
-  return runSearch(req, ctx, [compartmentType!], `${type}/${id}/${compartmentType}`, condition)
+  return runSearch(req, ctx, [compartmentType!], `${type}/${id}/${compartmentType}`, { extra: condition })
 }
 
-/**
- * Runs the search `req.query` describes over `types`, ANDed with `extra`. An operation that
- * answers with a searchset (Patient/$everything) passes `linkQuery`: its paging links then repeat
- * the operation's own parameters instead of the search's.
- */
-export async function runSearch(
-  req: FhirRequest,
-  ctx: InteractionContext,
-  types: string[],
-  path: string,
-  extra?: Condition,
-  linkQuery?: Record<string, string[]>,
-): Promise<FhirResponse> {
+export interface SearchOptions {
+  /** a condition ANDed with the query's (a compartment) */
+  extra?: Condition
+  /** an operation answering with a searchset (Patient/$everything): its paging links repeat
+   *  these, the operation's own parameters, instead of the search's */
+  linkQuery?: Record<string, string[]>
+  /** which included resources may be shown (all when absent) */
+  showIncluded?: (v: StoredVersion) => boolean
+}
+
+/** Runs the search `req.query` describes over `types`. */
+export async function runSearch(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, opts: SearchOptions = {}): Promise<FhirResponse> {
   const named = applyNamedQuery(types, req.query, ctx.baseUrl)
   const parsed = parseSearch(types, named?.rest ?? req.query, ctx.baseUrl)
   if (named) {
@@ -56,11 +55,12 @@ export async function runSearch(
   }
   const strict = /handling\s*=\s*strict/.test(req.headers.prefer ?? '')
   // a date searched with ap (search.html#prefix) matches more as time passes: never kept
-  const links = linkQuery ?? parsed.applied
-  if (!ctx.searchCache || named?.dependsOnNow || parsed.query.conditions.some(dependsOnNow)) return searchNow(req, ctx, parsed, strict, path, links, extra)
+  const links = opts.linkQuery ?? parsed.applied
+  const run = () => searchNow(req, ctx, parsed, strict, path, links, opts)
+  if (!ctx.searchCache || named?.dependsOnNow || parsed.query.conditions.some(dependsOnNow)) return run()
   const query = Object.entries(req.query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const key = JSON.stringify([ctx.baseUrl, path, types.length, strict, query, linkQuery ?? null])
-  return ctx.searchCache.answer(key, ctx.store, () => searchNow(req, ctx, parsed, strict, path, links, extra))
+  const key = JSON.stringify([ctx.baseUrl, path, types.length, strict, query, opts.linkQuery ?? null])
+  return ctx.searchCache.answer(key, ctx.store, run)
 }
 
 async function searchNow(
@@ -70,7 +70,7 @@ async function searchNow(
   strict: boolean,
   path: string,
   links: Record<string, string[]>,
-  extra?: Condition,
+  { extra, showIncluded }: SearchOptions,
 ): Promise<FhirResponse> {
   if (parsed.ignored.length && strict) {
     throw badRequest(`Unknown or unsupported search parameter(s): ${parsed.ignored.map((i) => `${i.name} (${i.reason})`).join('; ')}`)
@@ -91,7 +91,8 @@ async function searchNow(
       total = Math.max(await ctx.store.count(q, true), versions.length + (page.hasMore ? 1 : 0))
     }
   }
-  const included = await fetchIncludes(ctx.store, versions, parsed.include, parsed.revinclude)
+  const fetched = await fetchIncludes(ctx.store, versions, parsed.include, parsed.revinclude)
+  const included = showIncluded ? fetched.filter(showIncluded) : fetched
 
   // nearest first: each match says how far it is (the R4 location-distance extension)
   const byDistance = q.sort[0]?.table === 'distance'

@@ -1,6 +1,7 @@
 // Patient/[id]/$everything (patient-operation-everything.html): the patient, every resource in
 // their compartment (compartmentdefinition-patient.html), and the resources those refer to
 // (practitioners, organisations, locations, medications), as a searchset paged like any search.
+// Other patients those refer to (a Group's members) are left out: their records are not this one.
 //  - start / end: care dates. A resource whose `date` (R4's clinical date parameter, on
 //    Encounter, Observation, CarePlan, EpisodeOfCare, RiskAssessment, ...) lies wholly outside
 //    the range is left out; resources without a care date are always in.
@@ -8,6 +9,7 @@
 //    _count: the page size.
 import { badRequest } from '../../errors.js'
 import type { Condition } from '../../store/search-types.js'
+import type { StoredVersion } from '../../store/types.js'
 import { runSearch } from '../interactions/search.js'
 import { wholeCompartment } from '../search/compartment.js'
 import { parseSearch } from '../search/parse.js'
@@ -83,7 +85,10 @@ async function everything(input: OperationInput, ctx: InteractionContext): Promi
     if (value !== undefined) links[name] = [value]
   }
   const request = { ...input.request, query }
-  return runSearch(request, ctx, types, `Patient/${id}/$everything`, { kind: 'and', conditions }, links)
+  // Another patient a resource refers to (a Group's members, an Appointment's participants)
+  // is someone else's record: not part of this one.
+  const showIncluded = (v: StoredVersion) => v.resourceType !== 'Patient' || v.id === id
+  return runSearch(request, ctx, types, `Patient/${id}/$everything`, { extra: { kind: 'and', conditions }, linkQuery: links, showIncluded })
 }
 
 /** In range, or without a care date at all (search.html#prefix: ge/le match any overlap). */

@@ -33,28 +33,30 @@ t.test('Patient/$everything', async (t) => {
   })
   await put({ resourceType: 'Condition', id: 'ev-cond', subject: { reference: 'Patient/ev-1' }, code: { text: 'COPD' } })
   await put(encounter('ev-other', 'ev-2', '2025-06-01'))
-  const everyMatch = ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Encounter/ev-enc-2025', 'Observation/ev-obs', 'Patient/ev-1']
+  await put({ resourceType: 'Group', id: 'ev-group', type: 'person', actual: true, member: [{ entity: { reference: 'Patient/ev-1' } }, { entity: { reference: 'Patient/ev-2' } }] })
+  const everyMatch = ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Encounter/ev-enc-2025', 'Group/ev-group', 'Observation/ev-obs', 'Patient/ev-1']
 
   t.test('the patient, their compartment, and what it refers to; nobody else (fhir-kit-client)', async (t) => {
     const bundle = (await hub.client.operation({ name: 'everything', resourceType: 'Patient', id: 'ev-1', method: 'GET' })) as unknown as Bundle
     t.equal(bundle.type, 'searchset')
     t.same(keys(bundle, 'match'), everyMatch)
     t.same(keys(bundle, 'include'), ['Organization/ev-gp', 'Practitioner/ev-dr'], 'referenced resources come along, each once')
-    t.equal(bundle.total, 5)
-    t.notOk(JSON.stringify(bundle).includes('ev-2'), "another patient's record is not in it")
+    t.equal(bundle.total, 6)
+    const ids = (bundle.entry ?? []).map((e) => e.resource!.id)
+    t.notOk(ids.includes('ev-2') || ids.includes('ev-other'), "another patient in the same Group is not in it, nor their record")
   })
 
   t.test('start and end select by care date; resources without one stay in', async (t) => {
     const from = (await (await hub.fetch('Patient/ev-1/$everything?start=2025-01-01')).json()) as any
-    t.same(keys(from, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2025', 'Observation/ev-obs', 'Patient/ev-1'])
+    t.same(keys(from, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2025', 'Group/ev-group', 'Observation/ev-obs', 'Patient/ev-1'])
     const until = (await (await hub.fetch('Patient/ev-1/$everything?end=2024-12')).json()) as any
-    t.same(keys(until, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Patient/ev-1'])
+    t.same(keys(until, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Group/ev-group', 'Patient/ev-1'])
     const post = await hub.fetch('Patient/ev-1/$everything', {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json' },
       body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'start', valueDate: '2025-06-02' }, { name: 'end', valueDate: '2025-06-02' }] }),
     })
-    t.same(keys(await post.json(), 'match'), ['Condition/ev-cond', 'Observation/ev-obs', 'Patient/ev-1'], 'POST with a Parameters body')
+    t.same(keys(await post.json(), 'match'), ['Condition/ev-cond', 'Group/ev-group', 'Observation/ev-obs', 'Patient/ev-1'], 'POST with a Parameters body')
   })
 
   t.test('_type and _since narrow the result', async (t) => {
