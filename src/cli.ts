@@ -36,7 +36,7 @@ program
     closeOnSignals(server)
     // A long-running server compiles its remaining validators while idle, not on a first request.
     const { warmSchemaValidators } = await import('./fhir/validation/index.js')
-    void warmSchemaValidators()
+    warmSchemaValidators().catch((err: Error) => server.app.log.warn({ err: err.message }, 'compiling the validators ahead of need failed; each compiles on first use'))
   })
 
 program

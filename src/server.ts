@@ -8,7 +8,7 @@ import { reindex } from './cli/reindex.js'
 import { loadStoredSearchParameters } from './fhir/search/custom-parameters.js'
 import { systemContext } from './store/context.js'
 import { installConformance, registerStoredCanonicals } from './fhir/conformance/install.js'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { OutboxWorker, WorkerOptions } from './routing/worker.js'
@@ -49,8 +49,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const db = await openDatabase(config)
   let app: FastifyInstance
   let follower: ConformanceFollower | undefined
+  let closing: Promise<void> | undefined
+  let unused = new Set<Socket>()
   try {
     app = await buildApp(config, db)
+    unused = unusedSockets(app.server, () => closing !== undefined)
     const store = db.store(systemContext('startup'))
     const installed = await installConformance(
       { store, baseUrl: config.baseUrl ?? `http://${config.host}:${config.port}/fhir`, referencePolicy: 'lenient' },
@@ -83,18 +86,6 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   // Receivers' copies of onward Tasks are polled where the deliveries run (CASEHUB_STATUS_POLL_MS).
   const poller = worker ? statusPoller(db, config, { baseUrl, log: worker.options.log ?? (() => undefined) }) : undefined
   poller?.start()
-  let closing: Promise<void> | undefined
-  // Closing ends idle keep-alive connections, but Node counts a connection that has not sent a
-  // request yet as one whose headers are on the way: a client that opened sockets ahead of need
-  // (Node's own fetch does) would hold the close until the headers timeout (60 s). Such sockets
-  // are ended when closing starts, and connections arriving while closing on arrival.
-  const unused = new Set<Socket>()
-  app.server.on('connection', (socket: Socket) => {
-    if (closing) return socket.destroy()
-    unused.add(socket)
-    socket.once('close', () => unused.delete(socket))
-  })
-  app.server.on('request', (req: IncomingMessage) => unused.delete(req.socket))
   const close = () =>
     (closing ??= (async () => {
       for (const socket of unused) socket.destroy()
@@ -104,6 +95,24 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await db.close()
     })())
   return { app, db, url, worker, workers, close }
+}
+
+/**
+ * The server's sockets that have not carried a request yet. Closing ends idle keep-alive
+ * connections, but Node counts a connection that has sent nothing as one whose headers are on
+ * the way: a client that opened sockets ahead of need (Node's own fetch does) would hold the
+ * close until the headers timeout (60 s). These are ended when closing starts, and connections
+ * arriving while closing, on arrival.
+ */
+function unusedSockets(server: HttpServer, closing: () => boolean): Set<Socket> {
+  const unused = new Set<Socket>()
+  server.on('connection', (socket: Socket) => {
+    if (closing()) return socket.destroy()
+    unused.add(socket)
+    socket.once('close', () => unused.delete(socket))
+  })
+  server.on('request', (req: IncomingMessage) => unused.delete(req.socket))
+  return unused
 }
 
 /** Graceful stop on the first signal; a second one forces exit. */

@@ -33,13 +33,20 @@ export function checkIfMatch(ifMatch: string | undefined, current: StoredVersion
   }
 }
 
+/** A malformed tag in the list is a 400, whether or not there is a version to compare it with. */
+export function assertEntityTags(value: string | undefined, header: string): void {
+  if (value !== undefined) for (const tag of value.split(',')) etagVersion(tag, header)
+}
+
 /** Whether an If-None-Match list names `versionId` (or is `*`); tags naming no version never match. */
 export const noneMatchHits = (ifNoneMatch: string, versionId: string) =>
   ifNoneMatch.split(',').some((tag) => [versionId, '*'].includes(etagVersion(tag, 'If-None-Match')!))
 
 /** If-None-Match on a write (RFC 9110 §13.1.2): refused (412) when it names the current version, or is `*`. */
 export function checkIfNoneMatch(ifNoneMatch: string | undefined, current: StoredVersion | undefined) {
-  if (ifNoneMatch === undefined || !current || current.deleted) return
+  if (ifNoneMatch === undefined) return
+  assertEntityTags(ifNoneMatch, 'If-None-Match')
+  if (!current || current.deleted) return
   if (noneMatchHits(ifNoneMatch, current.versionId)) {
     throw preconditionFailed(`If-None-Match ${ifNoneMatch.trim()} given, and the current version is ${etagOf(current.versionId)}`)
   }

@@ -217,17 +217,20 @@ export class PgResourceStore implements ResourceStore {
     return rows[0].n === 1
   }
 
-  async metaInUse(resourceType?: string) {
-    const values = resourceType ? [resourceType] : []
-    const ofType = resourceType ? 'AND resource_type = $1' : ''
-    const tokens = await this.db.query(
-      `SELECT DISTINCT param, system, code FROM search_token WHERE param IN ('_tag', '_security') AND code IS NOT NULL ${ofType} ORDER BY param, system, code`,
-      values,
+  async metaInUse(resourceTypes: string[], limit: number) {
+    // resource_type and param lead the value indexes, so only the rows of these parameters are read
+    const codes = async (param: string) => {
+      const { rows } = await this.db.query(
+        `SELECT DISTINCT system, code FROM search_token WHERE resource_type = ANY($1) AND param = $2 AND code IS NOT NULL ORDER BY system, code LIMIT $3`,
+        [resourceTypes, param, limit],
+      )
+      return rows.map((r) => ({ ...(r.system !== null ? { system: r.system as string } : {}), code: r.code as string }))
+    }
+    const uris = await this.db.query(
+      `SELECT DISTINCT value FROM search_uri WHERE resource_type = ANY($1) AND param = '_profile' ORDER BY value LIMIT $2`,
+      [resourceTypes, limit],
     )
-    const uris = await this.db.query(`SELECT DISTINCT value FROM search_uri WHERE param = '_profile' ${ofType} ORDER BY value`, values)
-    const codes = (param: string) =>
-      tokens.rows.filter((r) => r.param === param).map((r) => ({ ...(r.system !== null ? { system: r.system as string } : {}), code: r.code as string }))
-    return { profiles: uris.rows.map((r) => r.value as string), tags: codes('_tag'), security: codes('_security') }
+    return { profiles: uris.rows.map((r) => r.value as string), tags: await codes('_tag'), security: await codes('_security') }
   }
 
   async writeIndex(resourceType: string, id: string, index: SearchIndexRows) {

@@ -92,8 +92,9 @@ export interface ResourceStore {
   /** Rewrites the body of version `versionId`, still current, in place with its index rows
    *  (no new version: $meta-add); false when it is no longer the current version. */
   rewriteCurrent(resourceType: string, id: string, versionId: string, json: string, index: SearchIndexRows): Promise<boolean>
-  /** The profiles, tags and security labels in use on current resources (of one type). */
-  metaInUse(resourceType?: string): Promise<{ profiles: string[]; tags: MetaCode[]; security: MetaCode[] }>
+  /** The profiles, tags and security labels in use on current resources of these types (at most
+   *  `limit` of each kind), read from the index: the cost follows the tagged resources only. */
+  metaInUse(resourceTypes: string[], limit: number): Promise<{ profiles: string[]; tags: MetaCode[]; security: MetaCode[] }>
   /** Replaces a current resource's search index rows (reindexing after parameters change). */
   writeIndex(resourceType: string, id: string, index: SearchIndexRows): Promise<void>
   /** Serialises conditional creates with the same criteria until the transaction ends. */

@@ -5,7 +5,7 @@ import { badRequest, conflict, FhirError, preconditionFailed } from '../../error
 import { findConditional } from '../conditional.js'
 import { requireResource, withWarnings } from '../incoming.js'
 import type { FhirResponse, Handler, InteractionContext } from '../types.js'
-import { checkIfMatch, checkIfNoneMatch } from '../versioning.js'
+import { assertEntityTags, checkIfMatch, checkIfNoneMatch } from '../versioning.js'
 import { createVersion, nextVersion, type WriteOptions } from '../write.js'
 
 export const update: Handler = async (req, ctx, { type, id }) => {
@@ -34,6 +34,7 @@ export async function updateResource(
   ifMatch?: string,
   opts: WriteOptions & { absent?: boolean; ifNoneMatch?: string } = {},
 ): Promise<FhirResponse> {
+  assertEntityTags(opts.ifNoneMatch, 'If-None-Match')
   return ctx.store.transaction(async (tx) => {
     const txCtx = { ...ctx, store: tx }
     if (opts.absent && ifMatch === undefined) {
@@ -66,6 +67,7 @@ export async function conditionalUpdateResource(
   opts: WriteOptions & { ifNoneMatch?: string } = {},
 ): Promise<FhirResponse> {
   const type = resource.resourceType
+  assertEntityTags(opts.ifNoneMatch, 'If-None-Match')
   return ctx.store.transaction(async (tx) => {
     const txCtx = { ...ctx, store: tx }
     const { matches } = await findConditional(tx, type, criteria, { guard: true, baseUrl: ctx.baseUrl })

@@ -1,12 +1,14 @@
 // Patient/[id]/$everything (patient-operation-everything.html): the patient, every resource in
 // their compartment (compartmentdefinition-patient.html), and the resources those refer to
 // (practitioners, organisations, locations, medications), as a searchset paged like any search.
-// Other patients those refer to (a Group's members) are left out: their records are not this one.
+// What comes along is only of types outside the Patient compartment: a resource of a compartment
+// type that belongs to this patient is a match already (on some page), and one that does not
+// (a Group's other members, an Observation of someone else in a List) is another patient's.
 //  - start / end: care dates. A resource whose `date` (R4's clinical date parameter, on
 //    Encounter, Observation, CarePlan, EpisodeOfCare, RiskAssessment, ...) lies wholly outside
 //    the range is left out; resources without a care date are always in.
-//  - _since: only resources changed at or after that instant; _type: only those types;
-//    _count: the page size.
+//  - _since: only resources changed at or after that instant; _type (repeatable, comma-separated):
+//    only those types, among the matches and among what comes along; _count: the page size.
 import { badRequest } from '../../errors.js'
 import type { Condition } from '../../store/search-types.js'
 import type { StoredVersion } from '../../store/types.js'
@@ -14,6 +16,7 @@ import { runSearch } from '../interactions/search.js'
 import { wholeCompartment } from '../search/compartment.js'
 import { parseSearch } from '../search/parse.js'
 import type { FhirResponse, InteractionContext } from '../types.js'
+import { isResourceType } from '../validation/index.js'
 import { paramValue } from './parameters.js'
 import { registerOperation, type OperationInput } from './registry.js'
 
@@ -57,14 +60,16 @@ async function everything(input: OperationInput, ctx: InteractionContext): Promi
   }
   if (since !== undefined && !INSTANT.test(since)) throw badRequest(`_since must be an instant with a time zone, such as 2025-01-01T00:00:00Z`, '_since')
 
+  const typeParams = (input.parameters.parameter ?? []).filter((p) => p.name === '_type').map((p) => String(p.valueString ?? ''))
+  const asked = typeParams.length ? typeParams.flatMap((v) => v.split(',')).map((t) => t.trim()) : undefined
   let types = whole.types
-  const asked = text('_type')
-  if (asked !== undefined) {
-    const names = asked.split(',').map((t) => t.trim()).filter((t) => t !== '')
-    const outside = names.filter((t) => !whole.types.includes(t))
-    if (outside.length) throw badRequest(`_type names types that are not in the Patient compartment: ${outside.join(', ')}`, '_type')
-    types = whole.types.filter((t) => names.includes(t))
+  if (asked) {
+    const unknown = asked.filter((t) => !isResourceType(t))
+    if (unknown.length) throw badRequest(`_type names no resource type: ${unknown.map((t) => `"${t}"`).join(', ')}`, '_type')
+    types = whole.types.filter((t) => asked.includes(t))
+    if (types.length === 0) throw badRequest('_type must name at least one type of the Patient compartment (Encounter, Observation, …); other types only narrow what comes along', '_type')
   }
+  const along = (v: StoredVersion) => !whole.types.includes(v.resourceType) && (!asked || asked.includes(v.resourceType))
 
   const query: Record<string, string[]> = { _include: ['*'] }
   const count = text('_count')
@@ -79,16 +84,13 @@ async function everything(input: OperationInput, ctx: InteractionContext): Promi
   const care = careDates(start, end, ctx.baseUrl)
   if (care) conditions.push(care)
   // the links repeat this operation's own inputs, so the next page is asked of $everything again
-  const links: Record<string, string[]> = {}
-  for (const name of ['start', 'end', '_since', '_type', '_count']) {
+  const links: Record<string, string[]> = typeParams.length ? { _type: typeParams } : {}
+  for (const name of ['start', 'end', '_since', '_count']) {
     const value = text(name)
     if (value !== undefined) links[name] = [value]
   }
   const request = { ...input.request, query }
-  // Another patient a resource refers to (a Group's members, an Appointment's participants)
-  // is someone else's record: not part of this one.
-  const showIncluded = (v: StoredVersion) => v.resourceType !== 'Patient' || v.id === id
-  return runSearch(request, ctx, types, `Patient/${id}/$everything`, { extra: { kind: 'and', conditions }, linkQuery: links, showIncluded })
+  return runSearch(request, ctx, types, `Patient/${id}/$everything`, { extra: { kind: 'and', conditions }, linkQuery: links, showIncluded: along })
 }
 
 /** In range, or without a care date at all (search.html#prefix: ge/le match any overlap). */

@@ -5,19 +5,24 @@
 //    labels (matched by system and code; version and display ignored) added or removed as sets.
 //    They are special in not making a new version: the current version's meta changes in place,
 //    with its _tag / _profile / _security index rows, and versionId and ETag stay as they were.
-//    The resource with its new meta passes the same gate as a write (a profile held here that
-//    it now claims is checked: 422 if it does not conform). No write hooks run: no version is
-//    created, so no Subscription hears of it.
+//    No write hooks run (no version is created, so no Subscription hears of it, and the ETag a
+//    client holds stays current), so a profile held here, which validation and CaseHub's
+//    workflows follow (a referral's intake), is added or removed only by an update: 422 here.
+//    The resource with its new meta passes the same gate as a write.
 //    Historical versions ([type]/[id]/_history/[vid]/$meta-add) are not offered.
 import type { Coding, Meta, Parameters, Resource } from '@medplum/fhirtypes'
-import { badRequest, conflict } from '../../errors.js'
+import { badRequest, conflict, unprocessable } from '../../errors.js'
+import { resolveCanonical } from '../conformance/canonical-registry.js'
 import { assertWritable } from '../conformance/read-only.js'
 import { requireResource } from '../incoming.js'
 import { extractIndex } from '../search/extract.js'
+import { resourceTypes } from '../validation/index.js'
 import type { FhirResponse, InteractionContext } from '../types.js'
 import { registerOperation, type OperationInput } from './registry.js'
 
 const RESOURCE_META = 'http://hl7.org/fhir/OperationDefinition/Resource-meta'
+/** at most this many profiles, tags and security labels each in a type's or the system's $meta */
+const IN_USE_LIMIT = 1000
 
 export function registerMetaOperations(): void {
   registerOperation({
@@ -53,7 +58,7 @@ const answer = (value: Meta): FhirResponse => ({
 
 async function meta(input: OperationInput, ctx: InteractionContext): Promise<FhirResponse> {
   if (input.target) return answer(input.target.meta ?? {})
-  const inUse = await ctx.store.metaInUse(input.resourceType)
+  const inUse = await ctx.store.metaInUse(input.resourceType ? [input.resourceType] : resourceTypes(), IN_USE_LIMIT)
   return answer({
     ...(inUse.profiles.length ? { profile: inUse.profiles } : {}),
     ...(inUse.tags.length ? { tag: inUse.tags } : {}),
@@ -102,6 +107,12 @@ async function changeMeta(input: OperationInput, ctx: InteractionContext, change
     if (!current?.json || current.deleted) throw conflict(`${type}/${id} changed while its meta was being updated; try again`)
     const resource = JSON.parse(current.json) as Resource
     const next = tidy(change(resource.meta ?? {}, given))
+    const before = resource.meta?.profile ?? []
+    const after = next.profile ?? []
+    const held = [...after.filter((p) => !before.includes(p)), ...before.filter((p) => !after.includes(p))].filter((p) => resolveCanonical('StructureDefinition', p))
+    if (held.length) {
+      throw unprocessable(`${held.join(', ')} is a profile held here: claim or drop it with an update (PUT or PATCH), so that validation and the workflows that follow it run`, 'meta')
+    }
     const body = { ...resource, meta: next }
     requireResource(body, type)
     const json = JSON.stringify(body)

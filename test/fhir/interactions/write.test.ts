@@ -83,6 +83,8 @@ t.test('writes', async (t) => {
   t.test('If-None-Match on a conditional update guards the resource the criteria find, also in a transaction', async (t) => {
     const body = { resourceType: 'Patient', identifier: [{ system: 'urn:test:guard', value: 'g-1' }] }
     const put = (headers: Record<string, string>) => hub.fetch('Patient?identifier=urn:test:guard|g-1', { method: 'PUT', ...json(body, headers) })
+    const malformed = await hub.fetch('Patient?identifier=urn:test:guard|nobody', { method: 'PUT', ...json(body, { 'if-none-match': 'garbage' }) })
+    t.equal(malformed.status, 400, 'a malformed tag is a 400 even with nothing to compare it with')
     t.equal((await put({ 'if-none-match': '*' })).status, 201, 'no match: created')
     t.equal((await put({ 'if-none-match': '*' })).status, 412, 'a match: * does not overwrite it')
     t.equal((await put({ 'if-none-match': 'W/"1"' })).status, 412, 'the matching version named')

@@ -34,34 +34,45 @@ t.test('Patient/$everything', async (t) => {
   await put({ resourceType: 'Condition', id: 'ev-cond', subject: { reference: 'Patient/ev-1' }, code: { text: 'COPD' } })
   await put(encounter('ev-other', 'ev-2', '2025-06-01'))
   await put({ resourceType: 'Group', id: 'ev-group', type: 'person', actual: true, member: [{ entity: { reference: 'Patient/ev-1' } }, { entity: { reference: 'Patient/ev-2' } }] })
-  const everyMatch = ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Encounter/ev-enc-2025', 'Group/ev-group', 'Observation/ev-obs', 'Patient/ev-1']
+  await put({ resourceType: 'Observation', id: 'ev-other-obs', status: 'final', code: { text: 'HIV test' }, subject: { reference: 'Patient/ev-2' } })
+  await put({ resourceType: 'List', id: 'ev-list', status: 'current', mode: 'working', subject: { reference: 'Patient/ev-1' }, entry: [{ item: { reference: 'Observation/ev-other-obs' } }] })
+  const everyMatch = ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Encounter/ev-enc-2025', 'Group/ev-group', 'List/ev-list', 'Observation/ev-obs', 'Patient/ev-1']
 
   t.test('the patient, their compartment, and what it refers to; nobody else (fhir-kit-client)', async (t) => {
     const bundle = (await hub.client.operation({ name: 'everything', resourceType: 'Patient', id: 'ev-1', method: 'GET' })) as unknown as Bundle
     t.equal(bundle.type, 'searchset')
     t.same(keys(bundle, 'match'), everyMatch)
     t.same(keys(bundle, 'include'), ['Organization/ev-gp', 'Practitioner/ev-dr'], 'referenced resources come along, each once')
-    t.equal(bundle.total, 6)
+    t.equal(bundle.total, 7)
     const ids = (bundle.entry ?? []).map((e) => e.resource!.id)
-    t.notOk(ids.includes('ev-2') || ids.includes('ev-other'), "another patient in the same Group is not in it, nor their record")
+    t.notOk(ids.includes('ev-2') || ids.includes('ev-other'), 'another patient in the same Group is not in it, nor their record')
+    t.notOk(ids.includes('ev-other-obs'), "another patient's Observation that a List of this patient names is not in it")
   })
 
   t.test('start and end select by care date; resources without one stay in', async (t) => {
     const from = (await (await hub.fetch('Patient/ev-1/$everything?start=2025-01-01')).json()) as any
-    t.same(keys(from, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2025', 'Group/ev-group', 'Observation/ev-obs', 'Patient/ev-1'])
+    t.same(keys(from, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2025', 'Group/ev-group', 'List/ev-list', 'Observation/ev-obs', 'Patient/ev-1'])
     const until = (await (await hub.fetch('Patient/ev-1/$everything?end=2024-12')).json()) as any
-    t.same(keys(until, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Group/ev-group', 'Patient/ev-1'])
+    t.same(keys(until, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Group/ev-group', 'List/ev-list', 'Patient/ev-1'])
     const post = await hub.fetch('Patient/ev-1/$everything', {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json' },
       body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'start', valueDate: '2025-06-02' }, { name: 'end', valueDate: '2025-06-02' }] }),
     })
-    t.same(keys(await post.json(), 'match'), ['Condition/ev-cond', 'Group/ev-group', 'Observation/ev-obs', 'Patient/ev-1'], 'POST with a Parameters body')
+    t.same(keys(await post.json(), 'match'), ['Condition/ev-cond', 'Group/ev-group', 'List/ev-list', 'Observation/ev-obs', 'Patient/ev-1'], 'POST with a Parameters body')
   })
 
   t.test('_type and _since narrow the result', async (t) => {
     const typed = (await (await hub.fetch('Patient/ev-1/$everything?_type=Encounter,Condition')).json()) as any
     t.same(keys(typed, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Encounter/ev-enc-2025'])
+    const repeated = (await (await hub.fetch('Patient/ev-1/$everything?_type=Encounter&_type=Condition')).json()) as any
+    t.same(keys(repeated, 'match'), keys(typed, 'match'), '_type repeated: each one counts')
+    const paged = (await (await hub.fetch('Patient/ev-1/$everything?_type=Encounter&_type=Condition&_count=1')).json()) as any
+    const next = new URL(paged.link.find((l: any) => l.relation === 'next').url)
+    t.same(next.searchParams.getAll('_type'), ['Encounter', 'Condition'], 'and the next page asks for both')
+    const along = (await (await hub.fetch('Patient/ev-1/$everything?_type=Observation,Practitioner')).json()) as any
+    t.same(keys(along, 'match'), ['Observation/ev-obs'])
+    t.same(keys(along, 'include'), ['Practitioner/ev-dr'], 'a type outside the compartment narrows what comes along')
     const future = encodeURIComponent(new Date(Date.now() + 60_000).toISOString())
     const none = (await (await hub.fetch(`Patient/ev-1/$everything?_since=${future}`)).json()) as any
     t.same(keys(none, 'match'), [], 'nothing changed since a minute from now')
@@ -94,6 +105,8 @@ t.test('Patient/$everything', async (t) => {
     await bad('Patient/ev-1/$everything?start=last-week', 400, 'start')
     await bad('Patient/ev-1/$everything?_since=2025-01-01', 400, '_since')
     await bad('Patient/ev-1/$everything?_type=Organization', 400, '_type')
+    await bad('Patient/ev-1/$everything?_type=Nonsense', 400, '_type')
+    await bad('Patient/ev-1/$everything?_type=', 400, '_type')
     await bad('Patient/ev-1/$everything?colour=blue', 400, 'colour')
     await bad('Patient/nobody/$everything', 404)
     await bad('Encounter/ev-enc-2024/$everything', 404)

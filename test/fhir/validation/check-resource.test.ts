@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes'
-import { checkResource, initValidation } from '../../../src/fhir/validation/index.js'
+import { checkResource, initValidation, resourceTypes, warmSchemaValidators } from '../../../src/fhir/validation/index.js'
 
 const SYNTHEA_DIR = '/work/shared/data/synthea/'
 const syntheaFiles = readdirSync(SYNTHEA_DIR).filter((f) => f.endsWith('.json')).sort()
@@ -265,4 +265,12 @@ t.test('very deep nesting is rejected without overflowing the stack', async (t) 
   t.equal(issues.length, 1)
   t.match(issues[0].diagnostics, /nested too deeply/)
   t.same(errors(checkResource(nestedExtensions(20))), [], '20 nested extensions are fine')
+})
+
+t.test('every R4 resource type has a working schema validator, compiled ahead of need by warmSchemaValidators', async (t) => {
+  await warmSchemaValidators()
+  const types = resourceTypes()
+  t.ok(types.length > 140, `${types.length} resource types`)
+  const silent = types.filter((type) => !errors(checkResource({ resourceType: type, notAnElement: true })).some((i) => /notAnElement/.test(i.diagnostics ?? '')))
+  t.same(silent, [], 'each refuses an element it does not define')
 })
