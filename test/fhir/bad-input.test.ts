@@ -2,6 +2,7 @@
 // written — http.html#create, #update, #transaction, #mime-type, #concurrency (R4).
 // A row count of resource and resource_history before and after each request proves the store
 // was left alone.
+import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { startTestServer, type TestServer } from '../helpers/test-server.js'
 
@@ -861,4 +862,27 @@ t.test('odd but valid input is answered, not a 500: parameters named like object
   t.same(found.entry.filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id), [id], 'found by its year-9999 birthDate')
   const before: any = await (await hub.fetch('Patient?birthdate=lt2000')).json()
   t.notOk(before.entry?.some((e: any) => e.resource.id === id), 'and not before 2000')
+})
+
+t.test('values too long for the search index: codes and URIs refused with 400 too-long, long text kept and found by its start (search.html#string)', async (t) => {
+  const hub = await startTestServer(t)
+  // random text: PostgreSQL compresses repetitive index entries, so 'x'.repeat(3000) would fit
+  const long = randomBytes(1500).toString('hex')
+  await expectRejected(t, hub, 'Patient', post({ resourceType: 'Patient', identifier: [{ system: 'urn:test', value: long }] }), { status: 400 })
+  await expectRejected(t, hub, 'Patient', post({ resourceType: 'Patient', meta: { profile: [`http://example.org/${long}`] } }), { status: 400 })
+  const refused: any = await (await hub.fetch('Patient', post({ resourceType: 'Patient', meta: { tag: [{ system: 'urn:test', code: long }] } }))).json()
+  t.equal(refused.issue[0].code, 'too-long')
+  t.match(refused.issue[0].diagnostics, /"_tag" is 3\d{3} bytes long/)
+
+  const description = `Patients with a long description é ${randomBytes(2000).toString('hex')} end`
+  const created = await hub.fetch('ValueSet', post({ resourceType: 'ValueSet', status: 'draft', url: 'http://example.org/vs/long', description }))
+  t.equal(created.status, 201, 'a ValueSet with a 4,000-character description is written')
+  const id = ((await created.json()) as any).id
+  const find = async (value: string, modifier = '') =>
+    (((await (await hub.fetch(`ValueSet?description${modifier}=${encodeURIComponent(value)}`)).json()) as any).entry ?? []).map((e: any) => e.resource.id)
+  t.same(await find('patients with a long'), [id], 'found by the start of its text, folded')
+  t.same(await find(description), [id], 'and by the whole text')
+  t.same(await find(description, ':exact'), [id], ':exact compares the whole text')
+  t.same(await find(`${description}!`, ':exact'), [], 'and tells a longer one apart')
+  t.equal((await hub.fetch('Encounter?date=ge2020-00-10')).status, 400, 'month 00 is not a date')
 })

@@ -60,7 +60,8 @@ async function everything(input: OperationInput, ctx: InteractionContext): Promi
   }
   if (since !== undefined && !INSTANT.test(since)) throw badRequest(`_since must be an instant with a time zone, such as 2025-01-01T00:00:00Z`, '_since')
 
-  const typeParams = (input.parameters.parameter ?? []).filter((p) => p.name === '_type').map((p) => String(p.valueString ?? ''))
+  // _type is a code in the OperationDefinition; a string is taken too
+  const typeParams = (input.parameters.parameter ?? []).filter((p) => p.name === '_type').map((p) => String(p.valueCode ?? p.valueString ?? ''))
   const asked = typeParams.length ? typeParams.flatMap((v) => v.split(',')).map((t) => t.trim()) : undefined
   let types = whole.types
   if (asked) {

@@ -11,7 +11,8 @@
 //    The resource with its new meta passes the same gate as a write.
 //    Historical versions ([type]/[id]/_history/[vid]/$meta-add) are not offered.
 import type { Coding, Meta, Parameters, Resource } from '@medplum/fhirtypes'
-import { badRequest, conflict, unprocessable } from '../../errors.js'
+import { badRequest, conflict, gone, unprocessable } from '../../errors.js'
+import { checkIfMatch } from '../versioning.js'
 import { resolveCanonical } from '../conformance/canonical-registry.js'
 import { assertWritable } from '../conformance/read-only.js'
 import { requireResource } from '../incoming.js'
@@ -68,27 +69,44 @@ async function meta(input: OperationInput, ctx: InteractionContext): Promise<Fhi
 
 type Change = (current: Meta, given: Meta) => Meta
 
-const sameCode = (a: Coding, b: Coding) => a.code === b.code && (a.system ?? '') === (b.system ?? '')
+/** A tag's or security label's identity: system and code (version and display are ignored). */
+const codeKey = (c: Coding) => `${c.system ?? ''}|${c.code}`
+
+/** `current` and then what `given` adds, each identity once (linear: lists may be long). */
+function union<T>(current: T[] | undefined, given: T[] | undefined, key: (item: T) => string): T[] {
+  const seen = new Set<string>()
+  const out: T[] = []
+  for (const item of [...(current ?? []), ...(given ?? [])]) {
+    if (seen.has(key(item))) continue
+    seen.add(key(item))
+    out.push(item)
+  }
+  return out
+}
+
+function without<T>(current: T[] | undefined, given: T[] | undefined, key: (item: T) => string): T[] {
+  const gone = new Set((given ?? []).map(key))
+  return (current ?? []).filter((item) => !gone.has(key(item)))
+}
+
+const same = (p: string) => p
 
 const add: Change = (current, given) => ({
   ...current,
-  profile: [...(current.profile ?? []), ...(given.profile ?? []).filter((p, i, all) => !current.profile?.includes(p) && all.indexOf(p) === i)],
-  tag: union(current.tag, given.tag),
-  security: union(current.security, given.security),
+  profile: union(current.profile, given.profile, same),
+  tag: union(current.tag, given.tag, codeKey),
+  security: union(current.security, given.security, codeKey),
 })
 
 const remove: Change = (current, given) => ({
   ...current,
-  profile: (current.profile ?? []).filter((p) => !given.profile?.includes(p)),
-  tag: (current.tag ?? []).filter((c) => !given.tag?.some((g) => sameCode(c, g))),
-  security: (current.security ?? []).filter((c) => !given.security?.some((g) => sameCode(c, g))),
+  profile: without(current.profile, given.profile, same),
+  tag: without(current.tag, given.tag, codeKey),
+  security: without(current.security, given.security, codeKey),
 })
 
-function union(current: Coding[] | undefined, given: Coding[] | undefined): Coding[] {
-  const out = [...(current ?? [])]
-  for (const coding of given ?? []) if (!out.some((c) => sameCode(c, coding))) out.push(coding)
-  return out
-}
+/** Whether a profile (url or url|version, any version) is one this server holds. */
+const isHeld = (profile: string) => !!resolveCanonical('StructureDefinition', profile.split('|')[0])
 
 /** Empty lists go: FHIR JSON has no empty arrays (json.html). */
 function tidy(value: Meta): Meta {
@@ -104,12 +122,13 @@ async function changeMeta(input: OperationInput, ctx: InteractionContext, change
   assertWritable(type, id)
   return ctx.store.transaction(async (tx) => {
     const current = await tx.readForUpdate(type, id)
-    if (!current?.json || current.deleted) throw conflict(`${type}/${id} changed while its meta was being updated; try again`)
+    if (!current?.json || current.deleted) throw gone(`${type}/${id} was deleted while its meta was being updated`)
+    checkIfMatch(input.request.headers.ifMatch, current)
     const resource = JSON.parse(current.json) as Resource
     const next = tidy(change(resource.meta ?? {}, given))
     const before = resource.meta?.profile ?? []
     const after = next.profile ?? []
-    const held = [...after.filter((p) => !before.includes(p)), ...before.filter((p) => !after.includes(p))].filter((p) => resolveCanonical('StructureDefinition', p))
+    const held = [...after.filter((p) => !before.includes(p)), ...before.filter((p) => !after.includes(p))].filter(isHeld)
     if (held.length) {
       throw unprocessable(`${held.join(', ')} is a profile held here: claim or drop it with an update (PUT or PATCH), so that validation and the workflows that follow it run`, 'meta')
     }
@@ -128,6 +147,7 @@ function metaInput(parameters: Parameters): Meta {
   const all = parameters.parameter ?? []
   const index = all.findIndex((p) => p.name === 'meta')
   if (index < 0) throw badRequest('Parameter "meta" (valueMeta) is required', 'meta')
+  if (all.some((p, i) => p.name === 'meta' && i !== index)) throw badRequest('Parameter "meta" may be given once (meta 1..1)', 'meta')
   const where = `Parameters.parameter[${index}].valueMeta`
   const value = all[index].valueMeta as unknown
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw badRequest('Parameter "meta" needs a valueMeta object', `Parameters.parameter[${index}]`)

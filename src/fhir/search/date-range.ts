@@ -36,7 +36,7 @@ export function instantRange(text: string): { low: Date; high: Date } | undefine
   const year = Number(y)
   const month = mo ? Number(mo) - 1 : 0
   const day = d ? Number(d) : 1
-  if (month > 11 || day < 1 || new Date(Date.UTC(2000, month, day)).getUTCDate() !== day) return undefined
+  if (month < 0 || month > 11 || day < 1 || new Date(Date.UTC(2000, month, day)).getUTCDate() !== day) return undefined
   if (d && month === 1 && day === 29 && !isLeapYear(year)) return undefined
   const offsetMinutes = tz && tz !== 'Z' ? (tz[0] === '-' ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) : 0
   const start = Date.UTC(year, month, day, h ? Number(h) : 0, mi ? Number(mi) : 0, s ? Number(s) : 0) - offsetMinutes * 60_000

@@ -5,8 +5,9 @@
 import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core'
 import type { Resource } from '@medplum/fhirtypes'
 import type { SearchIndexRows } from '../../store/types.js'
+import { tooLong } from '../../errors.js'
 import { dateRange, OPEN_HIGH, OPEN_LOW } from './date-range.js'
-import { foldText } from './normalize.js'
+import { foldText, stringKey } from './normalize.js'
 import { searchParamsFor, TABLE_PARAMS, type SearchParam } from './parameters.js'
 import { referenceKey } from './references.js'
 import { NEAR_LATITUDE, NEAR_LONGITUDE } from './near.js'
@@ -33,7 +34,32 @@ export function extractIndex(resource: Resource, baseUrl: string): SearchIndexRo
     if (param.type === 'composite') addComposite(rows, param, values, input, baseUrl)
     else for (const tv of values) addValue(rows, param, tv, baseUrl)
   }
+  checkKeySizes(rows, resource.resourceType)
   return dedupe(rows)
+}
+
+/** Bytes a value may take in an index entry (a PostgreSQL btree entry holds at most ~2.7 kB). */
+const MAX_KEY_BYTES = 2400
+
+/**
+ * Codes, systems, URIs and reference URLs are compared whole, so one too long to index is
+ * refused (400) rather than cut; strings are cut to their first characters (stringKey).
+ */
+function checkKeySizes(rows: SearchIndexRows, type: string) {
+  const check = (param: string, ...parts: unknown[]) => {
+    let bytes = 0
+    for (const part of parts) if (typeof part === 'string') bytes += Buffer.byteLength(part)
+    if (bytes > MAX_KEY_BYTES) {
+      throw tooLong(`A value of the ${type} search parameter "${param.split('$')[0]}" is ${bytes} bytes long; codes, systems, URIs and references of up to ${MAX_KEY_BYTES} bytes can be indexed`, type)
+    }
+  }
+  for (const [param, system, code] of rows.tokens) check(param, system, code)
+  for (const [param, targetType, targetId, url] of rows.references) {
+    check(param, targetType, targetId)
+    check(param, url)
+  }
+  for (const [param, value] of rows.uris) check(param, value)
+  for (const [param, , code] of rows.quantities) check(param, code)
 }
 
 /** Location.position for `near` (search.html#special): latitude and longitude as number rows. */
@@ -93,7 +119,7 @@ function addValue(rows: SearchIndexRows, param: Pick<SearchParam, 'code' | 'type
   if (v === undefined || v === null) return
   switch (param.type) {
     case 'string':
-      for (const s of stringsOf(tv.type, v)) rows.strings.push([code, foldText(s), s])
+      for (const s of stringsOf(tv.type, v)) rows.strings.push([code, stringKey(s), s])
       return
     case 'token':
       return addTokens(rows, code, tv.type, v)

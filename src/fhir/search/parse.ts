@@ -10,7 +10,7 @@ import { isResourceType } from '../validation/index.js'
 import { ID_PATTERN } from '../validation/preflight.js'
 import { filterCondition } from './filter-criteria.js'
 import { missingCondition, TABLE_OF } from './missing.js'
-import { foldText } from './normalize.js'
+import { foldText, stringKey } from './normalize.js'
 import { nearCondition } from './near.js'
 import { searchParam, type SearchParam } from './parameters.js'
 import { dateValue, numberValue, quantityValue, referenceValue, splitBar, splitOr, tokenValue, unescapeValue } from './values.js'
@@ -178,7 +178,7 @@ function valueCondition(param: SearchParam, modifier: string | undefined, raw: s
   switch (param.type) {
     case 'string': {
       const mode = modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : 'start'
-      const values = ors.map(unescapeValue).map((v) => (mode === 'exact' ? v : foldText(v)))
+      const values = ors.map(unescapeValue).map((v) => (mode === 'exact' ? v : mode === 'start' ? stringKey(v) : foldText(v)))
       return { kind: 'string', param: code, mode, values }
     }
     case 'token':

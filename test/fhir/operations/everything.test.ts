@@ -60,6 +60,12 @@ t.test('Patient/$everything', async (t) => {
       body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'start', valueDate: '2025-06-02' }, { name: 'end', valueDate: '2025-06-02' }] }),
     })
     t.same(keys(await post.json(), 'match'), ['Condition/ev-cond', 'Group/ev-group', 'List/ev-list', 'Observation/ev-obs', 'Patient/ev-1'], 'POST with a Parameters body')
+    const coded = await hub.fetch('Patient/ev-1/$everything', {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: '_type', valueCode: 'Condition' }] }),
+    })
+    t.same(keys(await coded.json(), 'match'), ['Condition/ev-cond'], '_type as a code, as its definition types it')
   })
 
   t.test('_type and _since narrow the result', async (t) => {

@@ -104,6 +104,19 @@ t.test('resource meta operations', async (t) => {
     const claiming: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', meta: { profile: ['https://casehub.org/fhir/StructureDefinition/casehub-patient'] } } })
     const drop = await callOperation(hub, `Patient/${claiming.id}/$meta-delete`, metaParameters({ profile: ['https://casehub.org/fhir/StructureDefinition/casehub-patient'] }))
     t.equal(drop.status, 422, 'nor dropped but by an update')
+    const versioned = await callOperation(hub, `Patient/${claiming.id}/$meta-add`, metaParameters({ profile: ['https://casehub.org/fhir/StructureDefinition/casehub-referral|9.9.9'] }))
+    t.equal(versioned.status, 422, 'whatever version the claim names')
+    const twice = await callOperation(hub, `Patient/${claiming.id}/$meta-add`, {
+      resourceType: 'Parameters', parameter: [{ name: 'meta', valueMeta: { tag: [{ code: 'one' }] } }, { name: 'meta', valueMeta: { tag: [{ code: 'two' }] } }],
+    })
+    t.equal(twice.status, 400, 'meta is 1..1')
+    const stale = await hub.fetch(`Patient/${claiming.id}/$meta-add`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', 'if-match': 'W/"7"' },
+      body: JSON.stringify(metaParameters({ tag: [{ code: 'late' }] })),
+    })
+    t.equal(stale.status, 412, 'If-Match naming another version')
+    t.notOk(returned((await callOperation(hub, `Patient/${claiming.id}/$meta`)).body).tag, 'none of these changed the meta')
     const installed = await callOperation(hub, 'StructureDefinition/casehub-referral/$meta-add', metaParameters({ tag: [{ code: 'x' }] }))
     t.equal(installed.status, 405, "CaseHub's own conformance resources are read-only")
   })
