@@ -43,6 +43,17 @@ t.test('reindex rebuilds index rows for every stored resource, or one type', asy
   t.ok((await count('Organization')) > 0)
   t.equal(await count('Patient'), 3 * (await db.query("SELECT count(*)::int AS n FROM search_string WHERE id = 'p0'")).rows[0].n, 'running again replaces rows, it does not add duplicates')
 
+  // Written before values too long for an index entry were refused (a repetitive one fitted)
+  await db.query(
+    `INSERT INTO resource (resource_type, id, version_id, last_updated, content) VALUES ('Patient', 'p-long', 1, now(), $1)`,
+    [{ resourceType: 'Patient', id: 'p-long', identifier: [{ system: 'urn:test', value: 'x'.repeat(3000) }], name: [{ family: 'Long' }] }],
+  )
+  await db.query("DELETE FROM search_string WHERE id = 'p1'")
+  const withLong = await run(['reindex', '--type', 'Patient'], { DATABASE_URL: url, LOG_LEVEL: 'silent' })
+  t.equal(withLong.code, 0, withLong.stderr)
+  t.match(withLong.stderr, /1 resource\(s\) kept their old index rows, having a value too long to index: Patient\/p-long/)
+  t.ok((await db.query("SELECT count(*)::int AS n FROM search_string WHERE id = 'p1'")).rows[0].n > 0, 'the others were reindexed')
+
   const bad = await run(['reindex', '--type', 'Nonsense'], { DATABASE_URL: url, LOG_LEVEL: 'silent' })
   t.equal(bad.code, 2)
   t.match(bad.stderr, /unknown resource type Nonsense/)

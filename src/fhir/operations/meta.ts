@@ -12,13 +12,13 @@
 //    Historical versions ([type]/[id]/_history/[vid]/$meta-add) are not offered.
 import type { Coding, Meta, Parameters, Resource } from '@medplum/fhirtypes'
 import { badRequest, conflict, gone, unprocessable } from '../../errors.js'
-import { checkIfMatch } from '../versioning.js'
 import { resolveCanonical } from '../conformance/canonical-registry.js'
 import { assertWritable } from '../conformance/read-only.js'
 import { requireResource } from '../incoming.js'
 import { extractIndex } from '../search/extract.js'
 import { resourceTypes } from '../validation/index.js'
 import type { FhirResponse, InteractionContext } from '../types.js'
+import { checkIfMatch } from '../versioning.js'
 import { registerOperation, type OperationInput } from './registry.js'
 
 const RESOURCE_META = 'http://hl7.org/fhir/OperationDefinition/Resource-meta'
@@ -85,8 +85,8 @@ function union<T>(current: T[] | undefined, given: T[] | undefined, key: (item: 
 }
 
 function without<T>(current: T[] | undefined, given: T[] | undefined, key: (item: T) => string): T[] {
-  const gone = new Set((given ?? []).map(key))
-  return (current ?? []).filter((item) => !gone.has(key(item)))
+  const removed = new Set((given ?? []).map(key))
+  return (current ?? []).filter((item) => !removed.has(key(item)))
 }
 
 const same = (p: string) => p
