@@ -1,19 +1,17 @@
 // history: GET [base]/_history, [base]/[type]/_history, [base]/[type]/[id]/_history — http.html#history
 // (newest first; _count, _since, _at; deletions appear as entries with request.method DELETE).
-import { badRequest, notFound } from '../../errors.js'
+import { notFound } from '../../errors.js'
 import type { StoredVersion } from '../../store/types.js'
 import { pageLinks, RawJson, statusLine } from '../bundle-json.js'
 import { pageParams } from '../paging.js'
 import type { Handler } from '../types.js'
 import { etagOf } from '../versioning.js'
-import { instantRange, pgInstant } from '../search/date-range.js'
-
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/
+import { instantParameter } from '../search/date-range.js'
 
 export const history: Handler = async (req, ctx, { type, id }) => {
   const { count, offset } = pageParams(req.query)
-  const since = instantParam(req.query, '_since')
-  const at = instantParam(req.query, '_at')
+  const since = instantParameter(req.query._since?.[0], '_since')
+  const at = instantParameter(req.query._at?.[0], '_at')
   if (id) {
     const current = await ctx.store.read(type!, id)
     if (!current) throw notFound(`${type}/${id} is not known`)
@@ -44,12 +42,4 @@ function historyEntry(v: StoredVersion, baseUrl: string) {
       lastModified: v.lastUpdated,
     },
   }
-}
-
-function instantParam(query: Record<string, string[]>, name: string): string | undefined {
-  const value = query[name]?.[0]
-  if (value === undefined) return undefined
-  const range = INSTANT.test(value) ? instantRange(value) : undefined
-  if (!range) throw badRequest(`${name} must be an instant such as 2025-01-01T00:00:00Z, got ${JSON.stringify(value)}`, name)
-  return pgInstant(range.low)
 }

@@ -14,6 +14,7 @@ import type { Condition } from '../../store/search-types.js'
 import type { StoredVersion } from '../../store/types.js'
 import { runSearch } from '../interactions/search.js'
 import { wholeCompartment } from '../search/compartment.js'
+import { instantParameter, instantRange } from '../search/date-range.js'
 import { parseSearch } from '../search/parse.js'
 import type { FhirResponse, InteractionContext } from '../types.js'
 import { isResourceType } from '../validation/index.js'
@@ -21,7 +22,6 @@ import { paramValue } from './parameters.js'
 import { registerOperation, type OperationInput } from './registry.js'
 
 const DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
 
 export function registerEverythingOperation(): void {
   registerOperation({
@@ -56,9 +56,11 @@ async function everything(input: OperationInput, ctx: InteractionContext): Promi
   const end = text('end')
   const since = text('_since')
   for (const [name, value] of [['start', start], ['end', end]] as const) {
-    if (value !== undefined && !DATE.test(value)) throw badRequest(`${name} must be a date (YYYY, YYYY-MM or YYYY-MM-DD), not "${value.slice(0, 40)}"`, name)
+    if (value !== undefined && !(DATE.test(value) && instantRange(value))) {
+      throw badRequest(`${name} must be a date (YYYY, YYYY-MM or YYYY-MM-DD), not "${value.slice(0, 40)}"`, name)
+    }
   }
-  if (since !== undefined && !INSTANT.test(since)) throw badRequest(`_since must be an instant with a time zone, such as 2025-01-01T00:00:00Z`, '_since')
+  instantParameter(since, '_since')
 
   // _type is a code in the OperationDefinition; a string is taken too
   const typeParams = (input.parameters.parameter ?? []).filter((p) => p.name === '_type').map((p) => String(p.valueCode ?? p.valueString ?? ''))

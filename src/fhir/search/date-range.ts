@@ -1,6 +1,7 @@
 // FHIR date, dateTime and instant values as half-open instant ranges [low, high): a value stands
 // for the whole interval its precision implies (search.html#date: "2013-01" is all of January).
 // Values without a time zone are taken as UTC.
+import { badRequest } from '../../errors.js'
 
 export interface InstantRange {
   low: string
@@ -59,3 +60,16 @@ const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 
 
 export const OPEN_LOW = '-infinity'
 export const OPEN_HIGH = 'infinity'
+
+const INSTANT_PARAMETER = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/
+
+/**
+ * An instant parameter (history's _since and _at, $everything's _since) as PostgreSQL
+ * timestamptz text; undefined when absent, 400 naming the parameter when it is not an instant.
+ */
+export function instantParameter(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined
+  const range = INSTANT_PARAMETER.test(value) ? instantRange(value) : undefined
+  if (!range) throw badRequest(`${name} must be an instant such as 2025-01-01T00:00:00Z, got ${JSON.stringify(value)}`, name)
+  return pgInstant(range.low)
+}

@@ -109,7 +109,9 @@ t.test('Patient/$everything', async (t) => {
       if (expression) t.same(body.issue[0].expression, [expression])
     }
     await bad('Patient/ev-1/$everything?start=last-week', 400, 'start')
-    await bad('Patient/ev-1/$everything?_since=2025-01-01', 400, '_since')
+    await bad('Patient/ev-1/$everything?_since=yesterday', 400, '_since')
+    await bad('Patient/ev-1/$everything?_since=2025-13-01T00:00:00Z', 400, '_since')
+    await bad('Patient/ev-1/$everything?start=2025-02-30', 400, 'start')
     await bad('Patient/ev-1/$everything?_type=Organization', 400, '_type')
     await bad('Patient/ev-1/$everything?_type=Nonsense', 400, '_type')
     await bad('Patient/ev-1/$everything?_type=', 400, '_type')
