@@ -73,8 +73,12 @@ export const DELIVERED_MANY = `UPDATE outbox SET status = 'delivered', delivered
 export const RELEASE = `UPDATE outbox SET locked_by = NULL, locked_at = NULL, attempts = GREATEST(attempts - 1, 0)
   WHERE locked_by = $1 AND status = 'pending'`
 
-/** Soonest next attempt among pending rows that may go (not waiting behind an earlier one), in ms from now (null when none). */
-export const NEXT_DUE = `SELECT GREATEST(0, EXTRACT(EPOCH FROM (min(next_attempt_at) - now())) * 1000)::float8 AS ms
+/**
+ * Soonest next attempt among pending rows that may go (not waiting behind an earlier one), in ms
+ * from now: negative when overdue, null when there is none. (Not GREATEST(0, …): it skips a
+ * null, so an empty outbox would read as due now and idle workers would poll without pause.)
+ */
+export const NEXT_DUE = `SELECT (EXTRACT(EPOCH FROM (min(next_attempt_at) - now())) * 1000)::float8 AS ms
   FROM outbox WHERE status = 'pending' AND ${IN_ORDER}`
 
 export const STATUS = `SELECT
