@@ -1,15 +1,48 @@
 // The SELECT statements behind search, count, _include and _revinclude.
 import { currentColumns } from './rows.js'
-import { conditionSql, keysetSql, leadJoinSql, sortKeySql, SqlParams } from './search-sql.js'
-import type { IncludeQuery, SearchQuery, SortKey } from './search-types.js'
+import { conditionSql, indexRowsSql, keysetSql, leadJoinSql, sortKeySql, SqlParams } from './search-sql.js'
+import type { Condition, IncludeQuery, SearchQuery, SortKey } from './search-types.js'
 
-function whereSql(q: SearchQuery, p: SqlParams): string {
-  const parts = [
-    q.types.length === 1 ? `r.resource_type = ${p.add(q.types[0])}` : `r.resource_type = ANY(${p.add(q.types, 'text[]')})`,
-    'NOT r.deleted',
-  ]
-  for (const c of q.conditions) parts.push(conditionSql(c, 'r.resource_type', 'r.id', p, 'r'))
-  return parts.join('\n  AND ')
+function typeWhere(q: SearchQuery, p: SqlParams) {
+  const types = q.types.length === 1 ? p.add(q.types[0]) : `ANY(${p.add(q.types, 'text[]')})`
+  return (column: string) => `${column} = ${types}`
+}
+
+/**
+ * The resources a search reads, as `FROM` text naming them r (with r.resource_type and r.id)
+ * and the conditions left for its WHERE. With a plain value condition (Patient?family=…,
+ * Task?owner=…) and no need of the resource row, r is read from the index rows that meet it,
+ * grouped per resource: index rows exist only for current, undeleted versions, and this spares
+ * a resource lookup per match (about half of the database's time for a page of 100 out of
+ * 761). The other conditions stay EXISTS tests the planner may still start from. Otherwise r
+ * is the resource table.
+ */
+function matchingSql(q: SearchQuery, p: SqlParams, useIndexRows: boolean): { from: string; where: string[] } {
+  const type = typeWhere(q, p)
+  const driver = useIndexRows ? indexDriver(q) : undefined
+  const rows = driver && indexRowsSql(driver, type, p)
+  if (rows) {
+    const others = q.conditions.filter((c) => c !== driver).map((c) => conditionSql(c, 'd.resource_type', 'd.id', p))
+    return { from: `(SELECT d.resource_type, d.id FROM ${[rows, ...others].join('\n  AND ')}\n  GROUP BY d.resource_type, d.id) r`, where: [] }
+  }
+  const where = [type('r.resource_type'), 'NOT r.deleted', ...q.conditions.map((c) => conditionSql(c, 'r.resource_type', 'r.id', p, 'r'))]
+  return { from: 'resource r', where }
+}
+
+/** Rough selectivity, most selective first: a reference names one target, a token one code. */
+const DRIVER_ORDER: Condition['kind'][] = ['reference', 'token', 'string', 'uri', 'date', 'quantity', 'number', 'tokenText']
+
+/** The condition whose index rows a search is read from, if any (see matchingSql). */
+function indexDriver(q: SearchQuery): Condition | undefined {
+  // _id is a primary-key lookup; _lastUpdated sorts on the resource row
+  if (q.conditions.some((c) => c.kind === 'id') || q.sort.some((k) => k.table === 'lastUpdated')) return undefined
+  let best: Condition | undefined
+  for (const c of q.conditions) {
+    const rank = DRIVER_ORDER.indexOf(c.kind)
+    if (rank < 0 || (c.kind === 'token' && c.not)) continue
+    if (!best || rank < DRIVER_ORDER.indexOf(best.kind)) best = c
+  }
+  return best
 }
 
 /**
@@ -54,7 +87,8 @@ LIMIT ${Math.trunc(q.count) + 1}`
 
 /** The keys of one part's rows: page_type, page_id, part, k0..kn (k0 null in the missing phase). */
 function pageSql(q: SearchQuery, sorts: SortKey[], part: PagePart, backwards: boolean, p: SqlParams, n: number, withTotal: boolean): string {
-  let from = 'resource r'
+  const matching = matchingSql(q, p, part.phase === 'all')
+  let from = matching.from
   const extraWhere: string[] = []
   const keys: { expr: string; cast: string; descending: boolean }[] = []
   sorts.forEach((k, i) => {
@@ -77,7 +111,7 @@ function pageSql(q: SearchQuery, sorts: SortKey[], part: PagePart, backwards: bo
       keys.push({ expr: `s${n}_${i}.v`, cast, descending: k.descending })
     }
   })
-  const where = [whereSql(q, p), ...extraWhere]
+  const where = [...matching.where, ...extraWhere]
   if (part.useCursor && q.cursor) {
     // in the missing phase the leading value is null for every row and not compared
     const compared = part.phase === 'missing' ? keys.slice(1) : keys
@@ -88,14 +122,15 @@ function pageSql(q: SearchQuery, sorts: SortKey[], part: PagePart, backwards: bo
   const count = withTotal ? ', count(*) OVER () AS part_total' : ''
   return `(SELECT r.resource_type AS page_type, r.id AS page_id, ${n} AS part${count}, ${keys.map((k, i) => `${k.expr} AS k${i}`).join(', ')}
   FROM ${from}
-  WHERE ${where.join('\n  AND ')}
+  WHERE ${where.join('\n  AND ') || 'true'}
   ORDER BY ${ordered.join(', ')}
   LIMIT ${Math.trunc(q.count) + 1})`
 }
 
 export function countSql(q: SearchQuery) {
   const p = new SqlParams()
-  return { text: `SELECT count(*)::int AS n FROM resource r WHERE ${whereSql(q, p)}`, values: p.values }
+  const { from, where } = matchingSql(q, p, true)
+  return { text: `SELECT count(*)::int AS n FROM ${from} WHERE ${where.join('\n  AND ') || 'true'}`, values: p.values }
 }
 
 function fromKeys(q: IncludeQuery, p: SqlParams, typeCol: string, idCol: string) {

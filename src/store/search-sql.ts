@@ -110,6 +110,22 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
   }
 }
 
+/**
+ * The index rows that meet `c`, under alias d, when `c` is a plain value condition a search can
+ * be read from (search_token d WHERE d.param = … AND d.code = …); undefined for any other kind
+ * and for :not, whose resources are those without such rows. `typeWhere` restricts
+ * d.resource_type. A resource may have several such rows.
+ */
+export function indexRowsSql(c: Condition, typeWhere: (column: string) => string, p: SqlParams): string | undefined {
+  if (!VALUE_KINDS.has(c.kind)) return undefined
+  const value = c as ValueCondition
+  const { table, match, negate } = valueMatch(value, p)
+  if (negate) return undefined
+  return `${TABLE[table]} d WHERE ${typeWhere('d.resource_type')} AND d.param = ${p.add(value.param)} AND (${match.replaceAll('x.', 'd.')})`
+}
+
+const VALUE_KINDS = new Set<Condition['kind']>(['string', 'token', 'tokenText', 'date', 'number', 'quantity', 'reference', 'uri'])
+
 type ValueCondition = Exclude<Condition, { kind: 'id' | 'type' | 'lastUpdated' | 'missing' | 'chain' | 'has' | 'text' | 'near' | 'or' | 'and' | 'not' | 'tokenIn' | 'composite' }>
 
 /** Component rows of one element (same tuple) that each meet their component's condition. */
