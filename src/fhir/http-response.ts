@@ -1,6 +1,6 @@
 // Turns a handler's FhirResponse into HTTP: headers, Prefer, _summary/_elements, _pretty.
 import type { FastifyReply } from 'fastify'
-import { serialize } from './bundle-json.js'
+import { serialize, serializeBytes } from './bundle-json.js'
 import { returnPreference, writeOutcome } from './prefer.js'
 import { subset, type SummaryMode, type WireFormat } from './format.js'
 import { toXml } from './xml/to-xml.js'
@@ -20,7 +20,7 @@ const encoded = new WeakMap<object, Buffer>()
 
 /** Marks `body` as one that will be sent many times: its plain JSON form is encoded once and reused. */
 export function reusedBody(body: object): void {
-  encoded.set(body, Buffer.from(serialize(body)))
+  encoded.set(body, serializeBytes(body))
 }
 
 export interface ResponseOptions {
@@ -53,6 +53,7 @@ export function sendFhir(reply: FastifyReply, res: FhirResponse, opts: ResponseO
   const ready = !opts.summary && !opts.elements && !opts.pretty && format === 'json' && typeof body === 'object' ? encoded.get(body) : undefined
   if (ready) return reply.type(FHIR_JSON).send(ready)
   if (opts.summary || opts.elements) body = view(body, opts.summary, opts.elements)
+  if (format === 'json' && !opts.pretty && typeof body === 'object') return reply.type(FHIR_JSON).send(serializeBytes(body))
   const { type, text } = render(body, format, opts.pretty)
   return reply.type(type).send(text)
 }

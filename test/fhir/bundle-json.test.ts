@@ -1,9 +1,9 @@
-// serialize(): Bundles whose entry resources are stored JSON text must come out exactly as
-// JSON.stringify would write the same value parsed, at any depth.
+// serialize() and serializeBytes(): Bundles whose entry resources are stored JSON text must come
+// out exactly as JSON.stringify would write the same value parsed, at any depth, and as its UTF-8.
 import t from 'tap'
-import { RawJson, serialize } from '../../src/fhir/bundle-json.js'
+import { RawJson, serialize, serializeBytes } from '../../src/fhir/bundle-json.js'
 
-const patient = '{"resourceType":"Patient","id":"p1","name":[{"family":"Zoë \\"Quoted\\"","given":["\\u0001"]}]}'
+const patient = '{"resourceType":"Patient","id":"p1","name":[{"family":"Zoë \\"Quoted\\"","given":["\\u0001","Ŵyn 🌿"]}]}'
 
 /** The same value with every RawJson parsed, for JSON.stringify to compare against. */
 function parsed(value: unknown): unknown {
@@ -28,7 +28,8 @@ t.test('a searchset with stored bodies is written as JSON.stringify would write 
   }
   const text = serialize(bundle)
   t.equal(text, JSON.stringify(parsed(bundle)))
-  t.same(JSON.parse(text).entry[0].resource.name[0].given, ['\u0001'], 'control characters inside bodies survive')
+  t.same(JSON.parse(text).entry[0].resource.name[0].given, ['\u0001', 'Ŵyn 🌿'], 'control characters and astral characters inside bodies survive')
+  t.same(serializeBytes(bundle), Buffer.from(JSON.stringify(parsed(bundle))), 'as UTF-8 bytes')
 })
 
 t.test('JSON.stringify rules hold at every level: undefined, functions, dates, numeric keys', async (t) => {
@@ -42,6 +43,8 @@ t.test('JSON.stringify rules hold at every level: undefined, functions, dates, n
     deep: { a: { b: { c: { raw: new RawJson('{"x":[1,2]}'), list: [new RawJson('[3]')] } } } },
   }
   t.equal(serialize(value), JSON.stringify(parsed(value)))
+  t.same(serializeBytes(value), Buffer.from(JSON.stringify(parsed(value))), 'as UTF-8 bytes')
+  t.same(serializeBytes({ entry: [] }), Buffer.from('{"entry":[]}'), 'an empty list')
 })
 
 t.test('a resource nested deeper than an entry (a Bundle in Parameters) is spliced too', async (t) => {
