@@ -7,6 +7,9 @@
 // served (unlike a time-based cache). The in-process search parameter and canonical registries,
 // which other processes' writes reach a moment after their commit, are part of the key too.
 //
+// Requests for the same search at the same snapshot while it runs wait for that one run rather
+// than each running it: after a commit, a work list polled by many clients is searched once.
+//
 // A search is cached from its second request on (a one-off search costs no snapshot query),
 // within a byte budget, least recently used first out. Searches inside a transaction are never
 // cached. The key holds the requester's principal, so when access control arrives one user's
@@ -33,8 +36,10 @@ interface Entry {
 export class SearchResultCache {
   private readonly entries = new Map<string, Entry>()
   private readonly seen = new Set<string>()
+  /** searches running now, by key and snapshot */
+  private readonly running = new Map<string, Promise<FhirResponse>>()
   private bytes = 0
-  readonly stats = { hits: 0, misses: 0, stored: 0 }
+  readonly stats = { hits: 0, misses: 0, stored: 0, joined: 0 }
 
   /** `maxBytes` 0 turns the cache off. */
   constructor(readonly maxBytes: number) {}
@@ -58,13 +63,26 @@ export class SearchResultCache {
       this.stats.hits++
       return entry.response
     }
-    this.stats.misses++
-    const response = await run()
-    if (response.status === 200) {
-      if (typeof response.body === 'object') reusedBody(response.body)
-      this.keep(fullKey, { snapshot, response, bytes: sizeOf(response) })
+    const flight = `${fullKey} ${snapshot}`
+    const running = this.running.get(flight)
+    if (running) {
+      this.stats.joined++
+      return running
     }
-    return response
+    this.stats.misses++
+    const answer = run().then((response) => {
+      if (response.status === 200) {
+        if (typeof response.body === 'object') reusedBody(response.body)
+        this.keep(fullKey, { snapshot, response, bytes: sizeOf(response) })
+      }
+      return response
+    })
+    this.running.set(flight, answer)
+    try {
+      return await answer
+    } finally {
+      this.running.delete(flight)
+    }
   }
 
   private remember(key: string) {

@@ -6,6 +6,9 @@ import t from 'tap'
 import pg from 'pg'
 import { startTestServer, type TestServer } from '../../helpers/test-server.js'
 import { matchIds, putAll } from './helpers.js'
+import { SearchResultCache } from '../../../src/fhir/search/result-cache.js'
+import { systemContext } from '../../../src/store/context.js'
+import type { FhirResponse } from '../../../src/fhir/types.js'
 
 const patient = (id: string, family: string) => ({ resourceType: 'Patient' as const, id, name: [{ family }] })
 const stats = (hub: TestServer) => ({ ...hub.server.app.searchCache.stats })
@@ -48,6 +51,37 @@ t.test('a repeated search is served from the cache until anything commits', asyn
   t.same(await matchIds(hub, search), ['c3'], 'its commit is seen at once')
 })
 
+t.test('concurrent requests for a search at one snapshot share one run', async (t) => {
+  const hub = await startTestServer(t)
+  const cache = new SearchResultCache(1 << 20)
+  const store = hub.server.db.store(systemContext('cache-test'))
+  let runs = 0
+  let release = () => {}
+  const run = async (): Promise<FhirResponse> => {
+    runs++
+    await new Promise<void>((resolve) => (release = resolve))
+    return { status: 200, body: { resourceType: 'Bundle', type: 'searchset', entry: [] } }
+  }
+  const first = cache.answer('Patient?family=x', store, run) // first request: not kept, runs alone
+  await until(() => runs === 1)
+  release()
+  await first
+  const answers = Array.from({ length: 8 }, () => cache.answer('Patient?family=x', store, run))
+  await until(() => runs === 2)
+  await new Promise((resolve) => setTimeout(resolve, 100)) // the other seven have taken their snapshots
+  release()
+  const responses = await Promise.all(answers)
+  t.equal(runs, 2, 'one run for the eight')
+  t.equal(cache.stats.joined, 7)
+  t.ok(responses.every((r) => r === responses[0]), 'each has that run\'s answer')
+  t.equal(await cache.answer('Patient?family=x', store, run), responses[0], 'and it is kept')
+})
+
+async function until(done: () => boolean) {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  if (!done()) throw new Error('timed out')
+}
+
 t.test('views of a kept answer (_elements, _summary=count) leave it whole', async (t) => {
   const hub = await startTestServer(t)
   await putAll(hub, [{ ...patient('e1', 'Elements'), birthDate: '1950-01-01' } as never])
@@ -78,12 +112,12 @@ t.test('a search with the ap prefix, whose answer moves with the clock, is never
   await putAll(hub, [{ ...patient('a1', 'Approx'), birthDate: '1950-06-01' } as never])
   const searches = ['Patient?family=approx&birthdate=ap1950-06-01', `Patient?family=approx&_filter=${encodeURIComponent('birthdate ap 1950-06-01')}`]
   for (const search of searches) for (let i = 0; i < 3; i++) t.same(await matchIds(hub, search), ['a1'], search)
-  t.same(stats(hub), { hits: 0, misses: 0, stored: 0 })
+  t.same(stats(hub), { hits: 0, misses: 0, stored: 0, joined: 0 })
 })
 
 t.test('CASEHUB_SEARCH_CACHE_MB=0 turns it off', async (t) => {
   const hub = await startTestServer(t, { CASEHUB_SEARCH_CACHE_MB: '0' })
   await putAll(hub, [patient('o1', 'Off')])
   for (let i = 0; i < 3; i++) t.same(await matchIds(hub, 'Patient?family=off'), ['o1'])
-  t.same(stats(hub), { hits: 0, misses: 0, stored: 0 })
+  t.same(stats(hub), { hits: 0, misses: 0, stored: 0, joined: 0 })
 })
