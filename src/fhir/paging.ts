@@ -1,7 +1,8 @@
 // _count and _offset parsing shared by search and history (search.html#count).
 import { badRequest } from '../errors.js'
 
-export const DEFAULT_COUNT = 50
+// A page without _count holds 20, as HAPI FHIR's and Medplum's do: a client wanting more asks.
+export const DEFAULT_COUNT = 20
 export const MAX_COUNT = 1000
 
 export function pageParams(query: Record<string, string[]>): { count: number; offset: number } {
