@@ -27,7 +27,8 @@ export async function reindex(store: ResourceStore, baseUrl: string, type?: stri
           kept.push(`${v.resourceType}/${v.id}`)
           continue
         }
-        await tx.writeIndex(v.resourceType, v.id, index)
+        // false: updated or deleted since the batch was read, and indexed by that write
+        await tx.writeIndex(v.resourceType, v.id, v.versionId, index)
       }
     })
     count += batch.length

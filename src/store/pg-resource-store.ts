@@ -233,15 +233,22 @@ export class PgResourceStore implements ResourceStore {
     return { profiles: uris.rows.map((r) => r.value as string), tags: await codes('_tag'), security: await codes('_security') }
   }
 
-  async writeIndex(resourceType: string, id: string, index: SearchIndexRows) {
-    const insert = insertIndexCtes(index, 3, '(SELECT $1::text AS resource_type, $2::text AS id)')
-    await this.db.query({
+  async writeIndex(resourceType: string, id: string, versionId: string, index: SearchIndexRows) {
+    // Only while the resource is still at the version the index was computed from and not
+    // deleted (a write meanwhile has indexed its own version; a deleted resource has no index
+    // rows, which search relies on); the row lock makes a concurrent write wait for this one.
+    const insert = insertIndexCtes(index, 4, 'current')
+    const { rows } = await this.db.query({
       name: 'rewrite-index',
-      text: `WITH ${deleteIndexCtes().join(',\n')},
+      text: `WITH current AS (
+               SELECT resource_type, id FROM resource
+               WHERE resource_type = $1 AND id = $2 AND version_id = $3 AND NOT deleted FOR UPDATE),
+             ${deleteIndexCtes('EXISTS (SELECT 1 FROM current)').join(',\n')},
              ${insert.ctes.join(',\n')}
-             SELECT 1`,
-      values: [resourceType, id, ...insert.values],
+             SELECT count(*)::int AS n FROM current`,
+      values: [resourceType, id, versionId, ...insert.values],
     })
+    return rows[0].n === 1
   }
 
   async guardConditional(type: string, criteria: string) {

@@ -95,8 +95,9 @@ export interface ResourceStore {
   /** The profiles, tags and security labels in use on current resources of these types (at most
    *  `limit` of each kind), read from the index: the cost follows the tagged resources only. */
   metaInUse(resourceTypes: string[], limit: number): Promise<{ profiles: string[]; tags: MetaCode[]; security: MetaCode[] }>
-  /** Replaces a current resource's search index rows (reindexing after parameters change). */
-  writeIndex(resourceType: string, id: string, index: SearchIndexRows): Promise<void>
+  /** Replaces a resource's search index rows (reindexing after parameters change) if it is still
+   *  at `versionId` and not deleted; false when it has moved on. */
+  writeIndex(resourceType: string, id: string, versionId: string, index: SearchIndexRows): Promise<boolean>
   /** Serialises conditional creates with the same criteria until the transaction ends. */
   guardConditional(resourceType: string, criteria: string): Promise<void>
   /** Which of the `Type/id` keys name a current, not deleted resource. */

@@ -3,7 +3,9 @@
 import t from 'tap'
 import pg from 'pg'
 import { runCasehub } from '../helpers/cli.js'
-import { createTestDatabase, installedKeys } from '../helpers/test-server.js'
+import { createTestDatabase, installedKeys, startTestServer } from '../helpers/test-server.js'
+import { systemContext } from '../../src/store/context.js'
+import { extractIndex } from '../../src/fhir/search/extract.js'
 
 
 const run = runCasehub
@@ -58,3 +60,29 @@ t.test('reindex rebuilds index rows for every stored resource, or one type', asy
   t.equal(bad.code, 2)
   t.match(bad.stderr, /unknown resource type Nonsense/)
 })
+
+t.test('reindex does not index a version that was updated or deleted after its batch was read', async (t) => {
+  const hub = await startTestServer(t)
+  const put = (body: object) =>
+    hub.fetch('Patient/r1', { method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) })
+  t.equal((await put({ resourceType: 'Patient', id: 'r1', name: [{ family: 'Before' }] })).status, 201)
+  const store = hub.server.db.store(systemContext('reindex-test'))
+  const [read] = await store.scan({ type: 'Patient', limit: 10 })
+  const staleIndex = extractIndex(JSON.parse(read.json!), hub.url)
+  const families = async () =>
+    (await hub.server.db.pool.query("SELECT value FROM search_string WHERE id = 'r1' AND param = 'family'")).rows.map((r) => r.value)
+
+  t.equal((await put({ resourceType: 'Patient', id: 'r1', name: [{ family: 'After' }] })).status, 200)
+  t.equal(await store.writeIndex('Patient', 'r1', read.versionId, staleIndex), false, 'updated meanwhile: not written')
+  t.same(await families(), ['after'], 'the index of the current version stays')
+
+  t.equal((await hub.fetch('Patient/r1', { method: 'DELETE' })).status, 200)
+  t.equal(await store.writeIndex('Patient', 'r1', String(Number(read.versionId) + 1), staleIndex), false, 'deleted meanwhile: not written')
+  t.same(await families(), [], 'a deleted resource keeps no index rows')
+  t.same(await matchIdsOf(hub, 'Patient?family=before'), [], 'and no search finds it')
+})
+
+async function matchIdsOf(hub: { fetch(path: string): Promise<Response> }, path: string): Promise<string[]> {
+  const body: any = await (await hub.fetch(path)).json()
+  return (body.entry ?? []).filter((e: any) => e.search?.mode === 'match').map((e: any) => e.resource.id)
+}
