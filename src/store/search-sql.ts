@@ -117,10 +117,9 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
  * d.resource_type. A resource may have several such rows.
  */
 export function indexRowsSql(c: Condition, typeWhere: (column: string) => string, p: SqlParams): string | undefined {
-  if (!VALUE_KINDS.has(c.kind)) return undefined
+  if (!VALUE_KINDS.has(c.kind) || (c.kind === 'token' && c.not)) return undefined
   const value = c as ValueCondition
-  const { table, match, negate } = valueMatch(value, p)
-  if (negate) return undefined
+  const { table, match } = valueMatch(value, p)
   return `${TABLE[table]} d WHERE ${typeWhere('d.resource_type')} AND d.param = ${p.add(value.param)} AND (${match.replaceAll('x.', 'd.')})`
 }
 
