@@ -40,17 +40,17 @@ export function serializeBytes(value: unknown): Buffer {
 const SPLICED_DEPTH = 3
 
 function write(value: unknown, depth: number, out: string[]): void {
-  if (value instanceof RawJson) out.push(value.text)
+  if (value instanceof RawJson) out.push(value.text ?? 'null')
   else if (value === null || typeof value !== 'object') out.push(JSON.stringify(value))
   else if (depth > SPLICED_DEPTH || 'toJSON' in value) out.push(withPlaceholders(value))
   else if (Array.isArray(value)) {
     out.push('[')
-    // as JSON.stringify: undefined, functions and symbols in arrays become null
-    value.forEach((item, i) => {
+    // as JSON.stringify: holes, undefined, functions and symbols in arrays become null
+    for (let i = 0; i < value.length; i++) {
       if (i) out.push(',')
-      if (skipped(item)) out.push('null')
-      else write(item, depth + 1, out)
-    })
+      if (skipped(value[i])) out.push('null')
+      else write(value[i], depth + 1, out)
+    }
     out.push(']')
   } else {
     out.push('{')

@@ -41,6 +41,7 @@ t.test('JSON.stringify rules hold at every level: undefined, functions, dates, n
     list: [1, undefined, () => 1, new Date(0), null, 'x'],
     when: new Date(Date.UTC(2026, 0, 2)),
     deep: { a: { b: { c: { raw: new RawJson('{"x":[1,2]}'), list: [new RawJson('[3]')] } } } },
+    sparse: Object.assign(new Array(3), { 1: 'b' }),
   }
   t.equal(serialize(value), JSON.stringify(parsed(value)))
   t.same(serializeBytes(value), Buffer.from(JSON.stringify(parsed(value))), 'as UTF-8 bytes')
