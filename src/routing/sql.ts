@@ -74,11 +74,14 @@ export const RELEASE = `UPDATE outbox SET locked_by = NULL, locked_at = NULL, at
   WHERE locked_by = $1 AND status = 'pending'`
 
 /**
- * Soonest next attempt among pending rows that may go (not waiting behind an earlier one), in ms
- * from now: negative when overdue, null when there is none. (Not GREATEST(0, …): it skips a
- * null, so an empty outbox would read as due now and idle workers would poll without pause.)
+ * When the soonest pending row may next be claimed (not waiting behind an earlier one), in ms
+ * from now: negative when overdue, null when there is none. A claimed row (a delivery in flight,
+ * or a worker that died) may be claimed again once its claim lapses ($1 ms after it was taken).
+ * (Not GREATEST(0, …): it skips a null, so an empty outbox would read as due now and idle
+ * workers would poll without pause.)
  */
-export const NEXT_DUE = `SELECT (EXTRACT(EPOCH FROM (min(next_attempt_at) - now())) * 1000)::float8 AS ms
+export const NEXT_DUE = `SELECT (EXTRACT(EPOCH FROM (min(CASE WHEN locked_at IS NULL THEN next_attempt_at
+    ELSE GREATEST(next_attempt_at, locked_at + make_interval(secs => $1::double precision / 1000)) END) - now())) * 1000)::float8 AS ms
   FROM outbox WHERE status = 'pending' AND ${IN_ORDER}`
 
 export const STATUS = `SELECT

@@ -156,7 +156,7 @@ export class OutboxWorker {
     }
     let ms = this.options.pollMs
     try {
-      const { rows } = await this.db.pool.query(NEXT_DUE)
+      const { rows } = await this.db.pool.query(NEXT_DUE, [this.options.lockTimeoutMs])
       if (rows[0].ms !== null) ms = Math.min(ms, Math.max(5, Number(rows[0].ms)))
     } catch {
       // the database is away: poll again later
