@@ -173,6 +173,15 @@ t.test('sorting, paging, totals and includes', async (t) => {
     t.notOk(zero.entry?.filter((e: any) => e.search?.mode === 'match').length, '_count=0: no matches')
   })
 
+  t.test('without _count a page holds 20 matches, and links to the next (search.html#count)', async (t) => {
+    const bodies = Array.from({ length: 23 }, (_v, i) => ({ resourceType: 'Patient', id: `default-${i}`, meta: tag('default-count') }) as Resource)
+    await putAll(hub, bodies)
+    const page = (await searchBundle(hub, `Patient?_tag=${enc(`${TAGS}|default-count`)}`)).body
+    t.equal(entriesOf(page, 'match').length, 20)
+    t.equal(page.total, 23)
+    t.ok(page.link.some((l: { relation: string }) => l.relation === 'next'), 'a next link')
+  })
+
   t.test('next, previous and first links (search.html#paging)', async (t) => {
     const all = await matchIds(hub, `${SORTED}&_sort=family,-birthdate&_count=100`)
     const page1 = (await searchBundle(hub, `${SORTED}&_sort=family,-birthdate&_count=3`)).body
