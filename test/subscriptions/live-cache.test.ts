@@ -19,7 +19,10 @@ t.test('types no Subscription watches are not concerned; a new Subscription is s
   await hub.post({ resourceType: 'Task', status: 'requested', intent: 'order' } as any)
   t.equal((await notificationRows(hub)).length, 1, 'the first Task after the Subscription is notified')
   t.equal(concernsAny('Task'), true)
+  // the cache is reloaded in the background after the change
+  await until(() => !concernsAny('Patient'), 5000, 'the cache reloaded')
   t.equal(concernsAny('Patient'), false, 'still nothing for Patient')
+  t.equal(concernsAny('Task'), true, 'and the Task Subscription is in it')
 })
 
 t.test('a cache in another process hears of Subscription changes over LISTEN', async (t) => {
