@@ -9,9 +9,23 @@ import { bodySql, currentColumns, toVersion } from './rows.js'
 import type { IncludeQuery, SearchQuery } from './search-types.js'
 import type { HistoryQuery, NewVersion, ResourceStore, SearchIndexRows, SearchPage, StoredVersion } from './types.js'
 import { serialClient } from './serial-client.js'
+import type { PlanChoice } from './plan-choice.js'
 import { writeBehind, type WriteBehind } from './write-behind.js'
 
 type Db = pg.Pool | pg.PoolClient
+
+/**
+ * Where searches outside a transaction run: connections of their own, opened with
+ * plan_cache_mode force_custom_plan, switched to force_generic_plan and back as `plans` picks
+ * for each statement (a SET only when the connection's mode changes).
+ */
+export interface SearchReads {
+  pool: pg.Pool
+  plans: PlanChoice
+}
+
+/** The plan_cache_mode each search connection is in (force_custom_plan until set otherwise). */
+const planModes = new WeakMap<pg.PoolClient, string>()
 
 const CURRENT_COLUMNS = currentColumns()
 const HISTORY_COLUMNS = `resource_type, id, version_id::text AS version_id, last_updated,
@@ -29,6 +43,7 @@ export class PgResourceStore implements ResourceStore {
     private readonly closing: (() => Promise<void>)[] = [],
     /** in a transaction: next versions held back and sent together (write-behind.ts) */
     private readonly behind?: WriteBehind,
+    private readonly searchReads?: SearchReads,
   ) {}
 
   /** The connection (inside a transaction: the transaction's), for SQL beside the resource store's own, such as the outbox's. */
@@ -163,13 +178,41 @@ export class PgResourceStore implements ResourceStore {
     const backwards = q.cursor?.backwards ?? false
     const withTotal = opts.total === true && !q.cursor
     const { text, values, keyCount } = searchSql(q, pageParts(q), backwards, withTotal)
-    const { rows } = await this.db.query(prepared(text, values))
+    const { rows } = await this.searchQuery(text, values)
     const matches = rows.map((row) => ({ version: toVersion(row), keys: keyValues(row, keyCount) }))
     const more = matches.length > q.count
     if (more) matches.length = q.count
     if (backwards) matches.reverse()
     const total = withTotal ? ((rows[0]?.total as number | undefined) ?? 0) : undefined
     return { matches, hasMore: more, total }
+  }
+
+  /** A search or count statement: outside a transaction on the search connections, with the plan SearchReads.plans picks. */
+  private async searchQuery(text: string, values: unknown[]) {
+    const reads = this.inTransaction ? undefined : this.searchReads
+    if (!reads) return this.db.query(prepared(text, values))
+    const config = prepared(text, values)
+    // LIKE patterns stay planned for their values (see prepared)
+    const generic = config.name !== undefined && reads.plans.generic(config.name)
+    const mode = generic ? 'force_generic_plan' : 'force_custom_plan'
+    const client = await reads.pool.connect()
+    let failed: Error | undefined
+    try {
+      if ((planModes.get(client) ?? 'force_custom_plan') !== mode) {
+        await client.query(`SET plan_cache_mode = ${mode}`)
+        planModes.set(client, mode)
+      }
+      const started = performance.now()
+      const result = await client.query(config)
+      if (config.name) reads.plans.record(config.name, generic, performance.now() - started)
+      return result
+    } catch (err) {
+      failed = err as Error
+      throw err
+    } finally {
+      // as pool.query does: a connection that failed a query is not reused
+      client.release(failed)
+    }
   }
 
   async count(q: SearchQuery, estimate = false) {
@@ -179,7 +222,7 @@ export class PgResourceStore implements ResourceStore {
       const { rows } = await this.db.query(`EXPLAIN (FORMAT JSON) ${text.replace('count(*)::int AS n', '1')}`, values)
       return Math.round(rows[0]['QUERY PLAN'][0].Plan['Plan Rows'] as number)
     }
-    const { rows } = await this.db.query(prepared(text, values))
+    const { rows } = await this.searchQuery(text, values)
     return rows[0].n as number
   }
 
@@ -313,8 +356,10 @@ export class PgResourceStore implements ResourceStore {
  */
 function prepared(text: string, values: unknown[]): pg.QueryConfig {
   if (text.includes(' LIKE ')) return { text, values }
-  return { name: `s_${createHash('sha1').update(text).digest('base64url')}`, text, values }
+  return { name: statementName(text), text, values }
 }
+
+const statementName = (text: string) => `s_${createHash('sha1').update(text).digest('base64url')}`
 
 /**
  * Which parts a page draws from. Resources without the leading sort value come after all the
