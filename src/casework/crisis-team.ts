@@ -23,6 +23,6 @@ const refTo = (id: string, service: HealthcareService): Reference<HealthcareServ
 export async function crisisTeam(store: ResourceStore, baseUrl: string, subject?: Reference): Promise<Reference<HealthcareService> | undefined> {
   const covering = await coveringDestination([CRISIS], subject, store)
   if (covering) return refTo(covering.service.id, covering.service)
-  const [first] = await findResources<HealthcareService>(store, 'HealthcareService', { 'service-type': CRISIS, active: 'true', _sort: '_id' }, { baseUrl, count: 1 })
+  const [first] = await findResources<HealthcareService>(store, 'HealthcareService', { 'service-type': CRISIS, active: 'true', _sort: '_id' }, { baseUrl, limit: 1 })
   return first && refTo(first.id, first)
 }

@@ -1,6 +1,7 @@
 // Searches the server makes for itself (write hooks, operations, case work): the resources of one
 // type that search parameters find, parsed exactly as a client's search would be (search.html),
-// without a Bundle around them. One page: `count` (default 100) at most.
+// without a Bundle around them. Every match is returned, read page by page along the same keyset
+// cursor a client's `next` link follows, unless `limit` asks for fewer.
 import type { Resource } from '@medplum/fhirtypes'
 import type { ResourceStore } from '../../store/types.js'
 import { parseSearch } from './parse.js'
@@ -8,8 +9,10 @@ import { parseSearch } from './parse.js'
 export interface FindOptions {
   /** the server's base URL, for references written as absolute URLs ('' when none can be) */
   baseUrl?: string
-  /** page size, unless `params` has _count */
+  /** rows read per statement (default 100) */
   count?: number
+  /** at most this many matches (default: all of them) */
+  limit?: number
 }
 
 export async function findResources<T extends Resource>(
@@ -18,8 +21,19 @@ export async function findResources<T extends Resource>(
   params: Record<string, string | string[]>,
   opts: FindOptions = {},
 ): Promise<(T & { id: string })[]> {
-  const query: Record<string, string[]> = { _count: [String(opts.count ?? 100)] }
+  const limit = opts.limit ?? Infinity
+  const query: Record<string, string[]> = {}
   for (const [name, value] of Object.entries(params)) query[name] = Array.isArray(value) ? value : [value]
-  const page = await store.search(parseSearch([type], query, opts.baseUrl ?? '').query)
-  return page.matches.flatMap((m) => (m.version.json ? [{ ...(JSON.parse(m.version.json) as T), id: m.version.id }] : []))
+  query._count = [String(Math.min(opts.count ?? 100, limit))]
+  const q = parseSearch([type], query, opts.baseUrl ?? '').query
+  const found: (T & { id: string })[] = []
+  for (;;) {
+    const page = await store.search(q)
+    for (const m of page.matches) {
+      if (m.version.json && found.length < limit) found.push({ ...(JSON.parse(m.version.json) as T), id: m.version.id })
+    }
+    const last = page.matches[page.matches.length - 1]
+    if (!page.hasMore || !last || found.length >= limit) return found
+    q.cursor = { values: last.keys, backwards: false }
+  }
 }
