@@ -4,9 +4,11 @@
 // What comes along is only of types outside the Patient compartment: a resource of a compartment
 // type that belongs to this patient is a match already (on some page), and one that does not
 // (a Group's other members, an Observation of someone else in a List) is another patient's.
-//  - start / end: care dates. A resource whose `date` (R4's clinical date parameter, on
-//    Encounter, Observation, CarePlan, EpisodeOfCare, RiskAssessment, ...) lies wholly outside
-//    the range is left out; resources without a care date are always in.
+//  - start / end: care dates ("not record currency dates"). A resource whose care date lies
+//    wholly outside the range is left out: the date parameter of CARE_DATE for the types it names
+//    (a MedicationRequest's authoredOn, a Condition's onset, …), else R4's clinical `date`
+//    (Encounter, Observation, CarePlan, Procedure, …). Resources without a care date
+//    (a Condition with no onset, a Group, a Coverage) are always in.
 //  - _since: only resources changed at or after that instant; _type (repeatable, comma-separated):
 //    only those types, among the matches and among what comes along; _count: the page size.
 import { badRequest } from '../../errors.js'
@@ -15,6 +17,7 @@ import type { StoredVersion } from '../../store/types.js'
 import { runSearch } from '../interactions/search.js'
 import { wholeCompartment } from '../search/compartment.js'
 import { instantParameter, instantRange } from '../search/date-range.js'
+import { searchParam } from '../search/parameters.js'
 import { parseSearch } from '../search/parse.js'
 import type { FhirResponse, InteractionContext } from '../types.js'
 import { isResourceType } from '../validation/index.js'
@@ -84,7 +87,7 @@ async function everything(input: OperationInput, ctx: InteractionContext): Promi
   // the compartment holds the Patients linked to this one; the patient is in by definition
   const self: Condition = { kind: 'and', conditions: [{ kind: 'type', types: ['Patient'] }, { kind: 'id', ids: [id] }] }
   const conditions: Condition[] = [{ kind: 'or', conditions: [self, whole.condition] }]
-  const care = careDates(start, end, ctx.baseUrl)
+  const care = careDates(types, start, end, ctx.baseUrl)
   if (care) conditions.push(care)
   // the links repeat this operation's own inputs, so the next page is asked of $everything again
   const links: Record<string, string[]> = typeParams.length ? { _type: typeParams } : {}
@@ -96,12 +99,45 @@ async function everything(input: OperationInput, ctx: InteractionContext): Promi
   return runSearch(request, ctx, types, `Patient/${id}/$everything`, { extra: { kind: 'and', conditions }, linkQuery: links, showIncluded: along })
 }
 
-/** In range, or without a care date at all (search.html#prefix: ge/le match any overlap). */
-function careDates(start: string | undefined, end: string | undefined, baseUrl: string): Condition | undefined {
+/**
+ * The care date of the Patient compartment's types that have no R4 `date` search parameter, or
+ * whose `date` is something else (a MedicationRequest's `date` is its dosage timing).
+ */
+const CARE_DATE: Record<string, string> = {
+  Account: 'period', Basic: 'created', ChargeItem: 'entered-date', Claim: 'created', ClaimResponse: 'created',
+  Communication: 'sent', CommunicationRequest: 'authored', Condition: 'onset-date', CoverageEligibilityRequest: 'created',
+  CoverageEligibilityResponse: 'created', DetectedIssue: 'identified', DeviceRequest: 'authored-on', DocumentManifest: 'created',
+  ExplanationOfBenefit: 'created', Goal: 'start-date', ImagingStudy: 'started', Media: 'created',
+  MedicationAdministration: 'effective-time', MedicationDispense: 'whenhandedover', MedicationRequest: 'authoredon',
+  MedicationStatement: 'effective', NutritionOrder: 'datetime', Provenance: 'recorded', QuestionnaireResponse: 'authored',
+  RequestGroup: 'authored', ServiceRequest: 'authored', Specimen: 'collected', Task: 'authored-on', VisionPrescription: 'datewritten',
+}
+
+/** The date search parameter that holds a type's care date, if it has one. */
+export function careDateParam(type: string): string | undefined {
+  for (const code of [CARE_DATE[type], 'date']) if (code && searchParam(type, code)?.type === 'date') return code
+  return undefined
+}
+
+/**
+ * `types` whose care date is in range (search.html#prefix: ge/le match any overlap), or who have
+ * none. Types sharing a care-date parameter share one condition, so the SQL stays short.
+ */
+function careDates(types: string[], start: string | undefined, end: string | undefined, baseUrl: string): Condition | undefined {
   const values = [...(start ? [`ge${start}`] : []), ...(end ? [`le${end}`] : [])]
   if (values.length === 0) return undefined
-  // Encounter stands for every type with a `date` parameter: the condition names the parameter,
-  // and each resource is matched on its own index rows.
-  const inRange = parseSearch(['Encounter'], { date: values }, baseUrl).query.conditions
-  return { kind: 'or', conditions: [{ kind: 'missing', table: 'date', param: 'date', missing: true }, { kind: 'and', conditions: inRange }] }
+  const byParam = new Map<string | undefined, string[]>()
+  for (const type of types) byParam.set(careDateParam(type), [...(byParam.get(careDateParam(type)) ?? []), type])
+  const conditions: Condition[] = []
+  for (const [param, group] of byParam) {
+    const type: Condition = { kind: 'type', types: group }
+    if (!param) {
+      conditions.push(type)
+      continue
+    }
+    const inRange = parseSearch([group[0]], { [param]: values }, baseUrl).query.conditions
+    const dated: Condition = { kind: 'or', conditions: [{ kind: 'missing', table: 'date', param, missing: true }, { kind: 'and', conditions: inRange }] }
+    conditions.push({ kind: 'and', conditions: [type, dated] })
+  }
+  return { kind: 'or', conditions }
 }

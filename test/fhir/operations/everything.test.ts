@@ -68,6 +68,27 @@ t.test('Patient/$everything', async (t) => {
     t.same(keys(await coded.json(), 'match'), ['Condition/ev-cond'], '_type as a code, as its definition types it')
   })
 
+  t.test('start and end read each type by its own care date (authoredOn, onset, …), not only `date`', async (t) => {
+    await put({ resourceType: 'Patient', id: 'ev-3' })
+    const subject = { reference: 'Patient/ev-3' }
+    const medication = { text: 'salbutamol' }
+    await put({ resourceType: 'MedicationRequest', id: 'ev-mr-2023', status: 'stopped', intent: 'order', subject, medicationCodeableConcept: medication, authoredOn: '2023-05-01' })
+    await put({ resourceType: 'MedicationRequest', id: 'ev-mr-2025', status: 'active', intent: 'order', subject, medicationCodeableConcept: medication, authoredOn: '2025-05-01' })
+    await put({ resourceType: 'Condition', id: 'ev-onset-2020', subject, code: { text: 'asthma' }, onsetDateTime: '2020-01-10' })
+    await put({ resourceType: 'Condition', id: 'ev-onset-2025', subject, code: { text: 'COPD' }, onsetPeriod: { start: '2024-11-01', end: '2025-02-01' } })
+    await put({ resourceType: 'Condition', id: 'ev-no-onset', subject, code: { text: 'anxiety' } })
+    await put({ resourceType: 'ServiceRequest', id: 'ev-sr-2025', status: 'active', intent: 'order', subject, authoredOn: '2025-03-03T09:00:00Z' })
+    await put({ resourceType: 'Task', id: 'ev-task-2022', status: 'completed', intent: 'order', for: subject, authoredOn: '2022-03-03' })
+
+    const from2025 = (await (await hub.fetch('Patient/ev-3/$everything?start=2025-01-01')).json()) as any
+    t.same(keys(from2025, 'match'), ['Condition/ev-no-onset', 'Condition/ev-onset-2025', 'MedicationRequest/ev-mr-2025', 'Patient/ev-3', 'ServiceRequest/ev-sr-2025'],
+      'an onset period overlapping the range is in; a 2023 prescription, a 2020 onset and a 2022 Task are not')
+    const until2022 = (await (await hub.fetch('Patient/ev-3/$everything?end=2022-12-31')).json()) as any
+    t.same(keys(until2022, 'match'), ['Condition/ev-no-onset', 'Condition/ev-onset-2020', 'Patient/ev-3', 'Task/ev-task-2022'])
+    const all = (await (await hub.fetch('Patient/ev-3/$everything')).json()) as any
+    t.equal(all.total, 8, 'without start or end, all of them')
+  })
+
   t.test('_type and _since narrow the result', async (t) => {
     const typed = (await (await hub.fetch('Patient/ev-1/$everything?_type=Encounter,Condition')).json()) as any
     t.same(keys(typed, 'match'), ['Condition/ev-cond', 'Encounter/ev-enc-2024', 'Encounter/ev-enc-2025'])
