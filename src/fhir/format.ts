@@ -80,8 +80,9 @@ export function subset(resource: Record<string, any>, mode: SummaryMode | undefi
   const type = resource.resourceType as string
   let keep: (key: string) => boolean
   if (elements) {
+    // search.html#elements: "Servers SHOULD always return mandatory elements whether they are requested or not"
     const wanted = new Set(elements)
-    keep = (key) => wanted.has(key) || wanted.has(choiceBase(key, type) ?? '')
+    keep = (key) => wanted.has(key) || wanted.has(choiceBase(key, type) ?? '') || isMandatory(type, choiceBase(key, type) ?? key)
   } else if (mode === 'text') {
     keep = (key) => key === 'text' || key === 'id' || key === 'meta' || isMandatory(type, key)
   } else if (mode === 'data') {

@@ -67,9 +67,10 @@ function view(body: string | object, summary: SummaryMode | undefined, elements:
       const { entry: _dropped, ...rest } = value
       return rest
     }
-    value.entry = (value.entry ?? []).map((e: any) =>
-      e.search?.mode === 'outcome' || !e.resource ? e : { ...e, resource: subset(e.resource, summary, elements) },
-    )
+    // _elements names elements of the searched type; R4 has no way to name those of included
+    // resources (other types), so they come whole
+    const untouched = (e: any) => e.search?.mode === 'outcome' || !e.resource || (e.search?.mode === 'include' && !summary)
+    value.entry = (value.entry ?? []).map((e: any) => (untouched(e) ? e : { ...e, resource: subset(e.resource, summary, elements) }))
     return value
   }
   if (value.resourceType === 'Bundle' && value.type !== 'searchset') return value

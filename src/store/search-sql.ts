@@ -51,7 +51,10 @@ export function conditionSql(c: Condition, typeSql: string, idSql: string, p: Sq
       return `${typeSql} = ANY(${p.add(c.types, 'text[]')})`
     case 'lastUpdated': {
       const col = row ? `${row}.last_updated` : undefined
-      const ors = c.values.map((v) => rangeSql(v, col ?? 'lu.last_updated', col ?? 'lu.last_updated', p, 'timestamptz', true))
+      // meta.lastUpdated is written to the millisecond, so it stands for [t, t + 1 ms), as a
+      // date index row stands for the range its precision implies (search.html#date)
+      const at = col ?? 'lu.last_updated'
+      const ors = c.values.map((v) => rangeSql(v, at, `(${at} + interval '1 millisecond')`, p, 'timestamptz', true))
       if (col) return `(${ors.join(' OR ')})`
       return `EXISTS (SELECT 1 FROM resource lu WHERE lu.resource_type = ${typeSql} AND lu.id = ${idSql} AND (${ors.join(' OR ')}))`
     }

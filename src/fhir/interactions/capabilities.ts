@@ -50,8 +50,9 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
     conditionalUpdate: true,
     conditionalDelete: 'single',
     referencePolicy: ['literal', 'logical', 'local'],
-    searchInclude: referenceParams(type).map((code) => `${type}:${code}`),
-    searchRevInclude: revIncludes.get(type) ?? [],
+    // search.html#include: the wildcards (every reference, or every one of this type) as well
+    searchInclude: ['*', ...(referenceParams(type).length ? [`${type}:*`] : []), ...referenceParams(type).map((code) => `${type}:${code}`)],
+    searchRevInclude: ['*', ...(revIncludes.get(type) ?? [])],
     ...(profiles.has(type) ? { supportedProfile: profiles.get(type) } : {}),
     searchParam: [...supportedParams(type).map((p) => ({
       name: p.code,
@@ -77,6 +78,8 @@ export function capabilityStatement(baseUrl: string, version: string): Capabilit
           .map((code) => ({ code })),
         // capabilitystatement.html#CapabilityStatement.rest.compartment: compartment search
         ...(has('search-compartment') ? { compartment: COMPARTMENTS.map(compartmentUrl) } : {}),
+        // the parameters of every type, which system search (GET [base]?_type=…) takes
+        ...(has('search-system') ? { searchParam: systemParams() } : {}),
         ...operationList(systemOperations()),
       },
     ],
@@ -107,6 +110,16 @@ const UNINDEXED_PARAMS: CapabilityStatementRestResourceSearchParam[] = [
     documentation: 'search_filter.html expressions: and, or, not(…), parentheses, chains; eq ne co sw ew on strings, eq ne on tokens, date/number/quantity prefixes and po, re on references, pr on all (not: in ni ss sb, name[filter])',
   },
 ]
+
+/** Parameters of every resource type (those of Resource and DomainResource), and _type. */
+function systemParams(): CapabilityStatementRestResourceSearchParam[] {
+  const common = supportedParams('Basic').filter((p) => p.code.startsWith('_'))
+  return [
+    ...common.map((p) => ({ name: p.code, definition: p.url, type: p.type as 'token', ...(p.definition.description ? { documentation: p.definition.description } : {}) })),
+    ...UNINDEXED_PARAMS,
+    { name: '_type', type: 'token', documentation: 'The resource types searched (comma-separated or repeated); without it, every type' },
+  ] as CapabilityStatementRestResourceSearchParam[]
+}
 
 function supportedParams(type: string) {
   // of the special parameters, only Location's near is supported

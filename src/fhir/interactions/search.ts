@@ -2,7 +2,7 @@
 // and GET [base]/{compartment}/{id}/[type] or /* (compartment search) — http.html#search, search.html.
 // Unknown parameters are reported in an OperationOutcome entry, or refused (400) with
 // Prefer: handling=strict (search.html#errors). Pages are keyset cursors in the links.
-import { badRequest, issue, notFound, outcome } from '../../errors.js'
+import { badRequest, invalidResource, issue, notFound, outcome } from '../../errors.js'
 import type { Condition } from '../../store/search-types.js'
 import type { StoredVersion } from '../../store/types.js'
 import { RawJson } from '../bundle-json.js'
@@ -18,9 +18,15 @@ import { isResourceType, resourceTypes } from '../validation/index.js'
 export const search: Handler = (req, ctx, { type }) => runSearch(req, ctx, [type!], type!)
 
 export const searchSystem: Handler = (req, ctx) => {
+  const types = typesAsked(req)
+  return runSearch(req, ctx, types ?? resourceTypes(), '', { multiType: true })
+}
+
+/** The types `_type` names (repeatable, comma-separated), if it is given. */
+function typesAsked(req: FhirRequest): string[] | undefined {
   const types = (req.query._type ?? []).flatMap((v) => v.split(',')).filter((t) => t !== '')
   for (const t of types) if (!isResourceType(t)) throw badRequest(`_type names an unknown resource type: ${t}`, '_type')
-  return runSearch(req, ctx, types.length ? types : resourceTypes(), '')
+  return types.length ? types : undefined
 }
 
 export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType }) => {
@@ -28,7 +34,10 @@ export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType
   if (compartmentType === '*') {
     const whole = wholeCompartment(type!, id!)
     if (!whole) throw notFound(`The ${type} compartment holds no resource types`)
-    return runSearch(req, ctx, whole.types, `${type}/${id}/*`, { extra: whole.condition })
+    const asked = typesAsked(req)
+    const types = asked ? whole.types.filter((t) => asked.includes(t)) : whole.types
+    if (types.length === 0) throw badRequest(`_type names no type of the ${type} compartment`, '_type')
+    return runSearch(req, ctx, types, `${type}/${id}/*`, { extra: whole.condition, multiType: true })
   }
   const condition = compartmentCondition(type!, compartmentType!, id!)
   if (!condition) throw notFound(`${compartmentType} resources are not in the ${type} compartment`)
@@ -43,12 +52,14 @@ export interface SearchOptions {
   linkQuery?: Record<string, string[]>
   /** which included resources may be shown (all when absent) */
   showIncluded?: (v: StoredVersion) => boolean
+  /** a search across types (system, compartment `*`), where `_type` chooses them */
+  multiType?: boolean
 }
 
 /** Runs the search `req.query` describes over `types`. */
 export async function runSearch(req: FhirRequest, ctx: InteractionContext, types: string[], path: string, opts: SearchOptions = {}): Promise<FhirResponse> {
   const named = applyNamedQuery(types, req.query, ctx.baseUrl)
-  const parsed = parseSearch(types, named?.rest ?? req.query, ctx.baseUrl)
+  const parsed = parseSearch(types, named?.rest ?? req.query, ctx.baseUrl, { multiType: opts.multiType })
   if (named) {
     parsed.query.conditions.push(...named.conditions)
     Object.assign(parsed.applied, named.applied)
@@ -73,7 +84,8 @@ async function searchNow(
   { extra, showIncluded }: SearchOptions,
 ): Promise<FhirResponse> {
   if (parsed.ignored.length && strict) {
-    throw badRequest(`Unknown or unsupported search parameter(s): ${parsed.ignored.map((i) => `${i.name} (${i.reason})`).join('; ')}`)
+    // search.html#errors: with handling=strict, a parameter that cannot be applied is an error
+    throw invalidResource(parsed.ignored.map((i) => issue('not-supported', `Search parameter "${i.name}" cannot be applied: ${i.reason}`, i.name)))
   }
   const q = parsed.query
   if (extra) q.conditions.push(extra)

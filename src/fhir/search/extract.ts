@@ -217,6 +217,11 @@ const QUANTITY_TYPES = new Set(['Quantity', 'SimpleQuantity', 'Age', 'Duration',
 function addQuantity(rows: SearchIndexRows, code: string, type: string, v: any) {
   if (QUANTITY_TYPES.has(type) && typeof v.value === 'number') {
     rows.quantities.push([code, v.system ?? null, v.code ?? v.unit ?? null, String(v.value), String(v.value)])
+    // search.html#quantity: "5.4||mg" matches the coded unit or the stated human one; the stated
+    // unit gets a row without a system, so "system|code" still matches the coded unit only
+    if (typeof v.unit === 'string' && v.unit !== '' && v.code !== undefined && v.unit !== v.code) {
+      rows.quantities.push([code, null, v.unit, String(v.value), String(v.value)])
+    }
   } else if (type === 'Money' && typeof v.value === 'number') {
     rows.quantities.push([code, 'urn:iso:std:iso:4217', v.currency ?? null, String(v.value), String(v.value)])
   } else if (type === 'Range') {

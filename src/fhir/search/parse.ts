@@ -43,13 +43,20 @@ export interface ParsedSearch {
 
 class Unknown extends Error {}
 
-export function parseSearch(types: string[], query: Record<string, string[]>, baseUrl: string): ParsedSearch {
+export interface ParseOptions {
+  /** a search across types (system, compartment `*`), where `_type` chooses them */
+  multiType?: boolean
+}
+
+export function parseSearch(types: string[], query: Record<string, string[]>, baseUrl: string, opts: ParseOptions = {}): ParsedSearch {
   const conditions: Condition[] = []
   const ignored: ParsedSearch['ignored'] = []
   const applied: Record<string, string[]> = {}
   for (const [key, values] of Object.entries(query)) {
     if (RESULT_PARAMETERS.has(key)) {
-      if (key !== '_cursor') applied[key] = values
+      const unapplied = notApplied(key, values, query, types, opts)
+      if (unapplied) ignored.push({ name: key, reason: unapplied })
+      else if (key !== '_cursor') applied[key] = values
       continue
     }
     try {
@@ -66,6 +73,8 @@ export function parseSearch(types: string[], query: Record<string, string[]>, ba
   const near = conditions.find((c) => c.kind === 'near')
   if (sort.length === 0 && near?.kind === 'near') sort.push({ table: 'distance', descending: false, points: near.points })
   const { count } = pageParams(query)
+  // the self link names what was applied (search.html#self): a _count above the cap as capped
+  if (applied._count) applied._count = [String(count)]
   return {
     query: { types, conditions, sort, count, cursor: parseCursor(query._cursor?.[0], sort) },
     total: parseTotal(query._total?.[0]),
@@ -74,6 +83,23 @@ export function parseSearch(types: string[], query: Record<string, string[]>, ba
     ignored,
     applied,
   }
+}
+
+/**
+ * Why a result parameter is not applied, if it is not: contained resources are not searched
+ * (search.html#contained; `_contained=false` is the default), and `_type` only chooses among the
+ * types of a search across types.
+ */
+function notApplied(key: string, values: string[], query: Record<string, string[]>, types: string[], opts: ParseOptions): string | undefined {
+  if (key === '_contained' && values.some((v) => v !== 'false')) return 'searching contained resources (_contained=true|both) is not supported'
+  if (key === '_containedType' && (values.some((v) => v !== 'container') || (query._contained ?? []).some((v) => v !== 'false'))) {
+    return '_containedType applies to searches of contained resources, which are not supported'
+  }
+  if (key === '_type' && !opts.multiType) {
+    const named = values.flatMap((v) => v.split(','))
+    if (named.some((t) => t !== types[0])) return `_type chooses types in a search across types (GET [base]?_type=…, [Compartment]/[id]/*); this search is of ${types[0]}`
+  }
+  return undefined
 }
 
 /** One query parameter (name[:modifier], a chain, or _has) with one value (OR by commas). */
@@ -153,8 +179,15 @@ function valueCondition(param: SearchParam, modifier: string | undefined, raw: s
   const { code } = param
   const ors = splitOr(raw)
   if (code === '_id') {
-    if (modifier) throw badRequest(`Unsupported modifier :${modifier} on _id`, key)
-    return { kind: 'id', ids: ors.map(unescapeValue) }
+    // _id is a token (Resource-id): :not, and :missing, which every resource answers alike
+    if (modifier === 'missing') {
+      if (raw !== 'true' && raw !== 'false') throw badRequest(`${key} must be true or false`, key)
+      const none: Condition = { kind: 'id', ids: [] }
+      return raw === 'true' ? none : { kind: 'not', condition: none }
+    }
+    if (modifier && modifier !== 'not') throw badRequest(`Unsupported modifier :${modifier} on _id (:not and :missing are)`, key)
+    const ids: Condition = { kind: 'id', ids: ors.map(unescapeValue) }
+    return modifier === 'not' ? { kind: 'not', condition: ids } : ids
   }
   if (code === '_lastUpdated') {
     if (modifier) throw badRequest(`Unsupported modifier :${modifier} on _lastUpdated`, key)
