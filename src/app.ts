@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import type { Duplex } from 'node:stream'
-import { badRequest, issue, notFound, outcome, toOutcome } from './errors.js'
+import { badRequest, FhirError, issue, notFound, outcome, toOutcome } from './errors.js'
 import { serialize } from './fhir/bundle-json.js'
 import { FHIR_JSON, render } from './fhir/http-response.js'
 import { errorFormat } from './fhir/format.js'
@@ -116,6 +116,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
     const { status, outcome } = toOutcome(err)
     request.log[status >= 500 ? 'error' : 'warn']({ err: status >= 500 ? err : undefined, status, code: outcome.issue?.[0]?.code }, 'request failed')
     const { type, text } = render(outcome, formatOf(request))
+    if (err instanceof FhirError && err.headers) reply.headers(err.headers)
     reply.code(status).type(type).send(text)
   })
   app.setNotFoundHandler((request, reply) => {

@@ -6,6 +6,9 @@ export type IssueCode = OperationOutcomeIssue['code']
 
 /** An error that already knows its HTTP status and OperationOutcome. */
 export class FhirError extends Error {
+  /** response headers the status calls for (405: Allow) */
+  headers?: Record<string, string>
+
   constructor(
     readonly status: number,
     readonly outcome: OperationOutcome,

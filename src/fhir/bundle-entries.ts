@@ -32,7 +32,7 @@ export function parseBundle(body: unknown): { type: 'transaction' | 'batch'; ent
   const raw = (bundle.entry ?? []) as BundleEntry[]
   // An entry without a request, or with a method outside HTTPVerb (a required binding), makes
   // the Bundle itself invalid: 400 for the whole request, batches included.
-  const malformed = raw.flatMap((entry, index) => entryShapeProblems(entry, `Bundle.entry[${index}]`))
+  const malformed = [...raw.flatMap((entry, index) => entryShapeProblems(entry, `Bundle.entry[${index}]`)), ...duplicateFullUrls(raw)]
   if (malformed.length) throw invalidResource(malformed, 400)
   const entries: ParsedEntry[] = []
   const problems: OperationOutcomeIssue[] = []
@@ -53,6 +53,23 @@ export function parseBundle(body: unknown): { type: 'transaction' | 'batch'; ent
   })
   if (problems.length) throw invalidResource(problems, status)
   return { type: bundle.type, entries }
+}
+
+/**
+ * bdl-7: "FullUrl must be unique in a bundle, or else entries with the same fullUrl must have
+ * different meta.versionId" — otherwise a reference to it names two resources.
+ */
+function duplicateFullUrls(raw: BundleEntry[]): OperationOutcomeIssue[] {
+  const seen = new Map<string, number>()
+  const problems: OperationOutcomeIssue[] = []
+  raw.forEach((entry, index) => {
+    if (!entry || typeof entry !== 'object' || typeof entry.fullUrl !== 'string') return
+    const key = `${entry.fullUrl} ${entry.resource?.meta?.versionId ?? ''}`
+    const first = seen.get(key)
+    if (first === undefined) seen.set(key, index)
+    else problems.push(issue('invalid', `Bundle.entry[${index}].fullUrl ${entry.fullUrl} repeats that of entry ${first} (bdl-7: fullUrl must be unique in a Bundle)`, `Bundle.entry[${index}].fullUrl`))
+  })
+  return problems
 }
 
 /** Batch entries that fail parsing still get a response slot with their error. */

@@ -109,6 +109,8 @@ export function pageLinks(
     return `${baseUrl}/${path}${qs ? '?' + qs : ''}`
   }
   const links = [{ relation: 'self', url: url(offset) }]
+  // _count=0 asks for the total only: there are no pages to go to
+  if (count === 0) return links
   if (offset + count < total) links.push({ relation: 'next', url: url(offset + count) })
   if (offset > 0) links.push({ relation: 'previous', url: url(Math.max(0, offset - count)) })
   return links

@@ -94,7 +94,10 @@ export function matchRoute(method: Method, path: string): MatchedRoute {
   const interaction = ROUTES[shape!][method === 'HEAD' ? 'GET' : method]
   if (!interaction) {
     const allowed = Object.keys(ROUTES[shape]).join(', ')
-    throw methodNotAllowed(`${method} is not allowed on /${path}; allowed: ${allowed}`)
+    const err = methodNotAllowed(`${method} is not allowed on /${path}; allowed: ${allowed}`)
+    // RFC 9110 §15.5.6: a 405 names the methods the resource supports
+    err.headers = { Allow: [...new Set([...Object.keys(ROUTES[shape]), ...(ROUTES[shape].GET ? ['HEAD'] : [])])].join(', ') }
+    throw err
   }
   return { interaction, params }
 }

@@ -31,6 +31,8 @@ export interface FhirResponse {
   location?: string
   etag?: string
   lastModified?: string
+  /** meta.lastUpdated of the version answered, to the millisecond (Last-Modified has whole seconds) */
+  lastUpdated?: string
   /** further response headers, e.g. Content-Location and X-Progress of an asynchronous request (async.html) */
   headers?: Record<string, string>
   /** warnings about an accepted write, returned with Prefer: return=OperationOutcome */

@@ -86,6 +86,7 @@ export function versionResponse(
     body,
     etag: etagOf(v.versionId),
     lastModified: httpDate(v.lastUpdated),
+    lastUpdated: v.lastUpdated,
     location: withLocation ? `${baseUrl}/${v.resourceType}/${v.id}/_history/${v.versionId}` : undefined,
   }
 }

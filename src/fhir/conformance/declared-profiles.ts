@@ -6,6 +6,7 @@ import { notSupported } from '../../errors.js'
 import { validateAgainstProfile } from '../validation/profile-validate.js'
 import { checkCode } from './terminology.js'
 import { resolveCanonical } from './canonical-registry.js'
+import { isResourceType } from '../validation/index.js'
 
 /** What a meta.profile this server does not know yields: a warning (default) or an error. */
 export type UnknownProfilePolicy = 'warning' | 'error'
@@ -50,6 +51,13 @@ export function declaredProfileIssues(resource: Resource): OperationOutcomeIssue
 
 /** $validate with a `profile` parameter: an unknown profile is an error (Resource-validate). */
 export function namedProfileIssues(resource: Resource, canonical: string): OperationOutcomeIssue[] {
+  // the base definition of the type (as the CapabilityStatement's resource.profile names it) is
+  // what $validate checks anyway; another type's base definition does not fit
+  const base = /^http:\/\/hl7\.org\/fhir\/StructureDefinition\/([A-Za-z]+)(\|4\.0\.1)?$/.exec(canonical)
+  if (base?.[1] === resource.resourceType) return []
+  if (base && isResourceType(base[1])) {
+    return [{ severity: 'error', code: 'invalid', diagnostics: `Profile ${canonical} is for ${base[1]}, not ${resource.resourceType}`, expression: ['profile'] }]
+  }
   const sd = usableProfile(canonical)
   if (!sd) throw notSupported(`Profile ${canonical} is not known to this server`, 'profile')
   return againstProfile(resource, sd, 'profile')

@@ -13,7 +13,8 @@ export function entryResult(response: FhirResponse, preference: ReturnPreference
     status: statusLine(response.status),
     ...(response.location ? { location: response.location } : {}),
     ...(response.etag ? { etag: response.etag } : {}),
-    ...(response.lastModified ? { lastModified: new Date(response.lastModified).toISOString() } : {}),
+    // the instant itself, as history entries and meta.lastUpdated give it
+    ...(response.lastUpdated || response.lastModified ? { lastModified: response.lastUpdated ?? new Date(response.lastModified!).toISOString() } : {}),
     // Bundle.entry.response.outcome: "hints and warnings produced as part of processing this entry"
     ...(isOutcome
       ? { outcome: resource }

@@ -1,12 +1,15 @@
 // transaction: POST [base] with a Bundle of type transaction — http.html#transaction, #trules.
 // One PostgreSQL transaction: all entries commit or none. Identities are resolved first
 // (new ids, conditional creates/updates/deletes), then urn:uuid and conditional references are
-// rewritten, then entries run in the order the spec gives: DELETE, POST, PUT/PATCH, GET/HEAD.
+// rewritten (a conditional reference may name a resource the Bundle writes: the spec resolves
+// them after the writes), then entries run in the order the spec gives: DELETE, POST, PUT/PATCH,
+// GET/HEAD.
 import type { Resource } from '@medplum/fhirtypes'
 import { randomUUID } from 'node:crypto'
 import { badRequest, preconditionFailed } from '../../errors.js'
 import type { ResourceStore } from '../../store/types.js'
 import { rebase, type ParsedEntry } from '../bundle-entries.js'
+import { meetsCriteria, rewriteLinks } from '../bundle-links.js'
 import { findConditional } from '../conditional.js'
 import { HANDLERS } from '../handlers.js'
 import type { ReturnPreference } from '../prefer.js'
@@ -50,7 +53,8 @@ export async function processTransaction(entries: ParsedEntry[], ctx: Interactio
       const refersFrom = plan.entry.resource ?? (plan.entry.request.method === 'PATCH' ? parametersBody(plan.entry.request.body) : undefined)
       if (refersFrom) {
         try {
-          await rewriteReferences(refersFrom, fullUrls, tx, ctx.baseUrl)
+          await rewriteReferences(refersFrom, fullUrls, tx, ctx.baseUrl, plans)
+          rewriteLinks(refersFrom, fullUrls)
         } catch (err) {
           throw rebase(err, plan.entry.path)
         }
@@ -75,7 +79,8 @@ export async function processTransaction(entries: ParsedEntry[], ctx: Interactio
         throw rebase(err, entry.path)
       }
     }
-    return { resourceType: 'Bundle', type: 'transaction-response', entry: results }
+    // json.html: an empty array is not written (an empty transaction answers with no entries)
+    return { resourceType: 'Bundle', type: 'transaction-response', ...(results.length ? { entry: results } : {}) }
   })
 }
 
@@ -135,8 +140,11 @@ function assertNoOverlap(plans: Planned[]) {
   }
 }
 
-/** urn:uuid / fullUrl references → the ids assigned; `Type?criteria` references → the one match. */
-async function rewriteReferences(resource: Resource, fullUrls: Map<string, string>, tx: ResourceStore, baseUrl: string) {
+/**
+ * urn:uuid / fullUrl references → the ids assigned; `Type?criteria` references → the one match,
+ * among the resources stored and those the Bundle writes.
+ */
+async function rewriteReferences(resource: Resource, fullUrls: Map<string, string>, tx: ResourceStore, baseUrl: string, plans: Planned[]) {
   for (const ref of findReferences(resource as unknown as Record<string, unknown>)) {
     const [target, fragment] = ref.value.split('#', 2)
     const mapped = fullUrls.get(target)
@@ -147,17 +155,26 @@ async function rewriteReferences(resource: Resource, fullUrls: Map<string, strin
     } else {
       const conditional = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(target.startsWith(baseUrl + '/') ? target.slice(baseUrl.length + 1) : target)
       if (conditional) {
-        const { matches } = await findConditional(tx, conditional[1], conditional[2], { baseUrl })
-        if (matches.length !== 1) {
-          throw preconditionFailed(
-            `Conditional reference ${ref.value} matches ${matches.length === 0 ? 'no' : 'more than one'} ${conditional[1]}`,
-            ref.path,
-          )
+        const [, type, criteria] = conditional
+        const { matches } = await findConditional(tx, type, criteria, { baseUrl })
+        const deleted = new Set(plans.filter((p) => p.entry.request.method === 'DELETE' && p.target).map((p) => p.target!))
+        const found = new Set(matches.map((m) => `${type}/${m.id}`).filter((t) => !deleted.has(t)))
+        for (const target of writtenMatches(plans, type, criteria)) found.add(target)
+        if (found.size !== 1) {
+          throw preconditionFailed(`Conditional reference ${ref.value} matches ${found.size === 0 ? 'no' : 'more than one'} ${type}`, ref.path)
         }
-        ref.holder.reference = `${conditional[1]}/${matches[0].id}`
+        ref.holder.reference = [...found][0]
       }
     }
   }
+}
+
+/** Type/id of the resources of `type` this Bundle creates or updates that meet `criteria`. */
+function writtenMatches(plans: Planned[], type: string, criteria: string): string[] {
+  return plans
+    .filter((p) => p.target && !p.existing && p.entry.request.method !== 'DELETE' && p.entry.resource?.resourceType === type)
+    .filter((p) => meetsCriteria({ ...p.entry.resource!, id: p.target!.split('/')[1] } as Resource, `${type}?${criteria}`))
+    .map((p) => p.target!)
 }
 
 /** Update targets that do not exist yet (update-as-create), found with one query for the Bundle. */

@@ -1,0 +1,57 @@
+// Links between a transaction's entries beyond Reference.reference (http.html#trules): "Servers
+// SHALL replace all matching links in the bundle, whether they are found in the resource ids,
+// resource references, elements of type uri, url, oid, uuid, and <a href="" & <img src="" in the
+// narrative." Only urn:uuid and urn:oid fullUrls are replaced here: a RESTful fullUrl may equal a
+// resource's own canonical url, which must stay as written.
+import { crawlTypedValue, matchesSearchRequest, parseSearchRequest, toTypedValue, type TypedValue } from '@medplum/core'
+import type { Resource } from '@medplum/fhirtypes'
+
+const LINK_TYPES = new Set(['uri', 'url', 'oid', 'uuid'])
+const URN = /^urn:(uuid|oid):/
+
+/** Replaces, in place, uri/url/oid/uuid values and narrative links naming a urn fullUrl of `links`. */
+export function rewriteLinks(resource: Resource, links: Map<string, string>): void {
+  const urns = new Map([...links].filter(([fullUrl]) => URN.test(fullUrl)))
+  if (urns.size === 0) return
+  crawlTypedValue(toTypedValue(resource), {
+    visitProperty: (parent, key, _path, values) => {
+      const holder = parent.value as Record<string, unknown>
+      for (const value of values.flat() as TypedValue[]) {
+        if (!LINK_TYPES.has(value.type) || typeof value.value !== 'string') continue
+        const mapped = urns.get(value.value)
+        if (!mapped) continue
+        // a choice element's JSON key carries its type: value[x] → valueUri
+        const jsonKey = key.endsWith('[x]') ? key.slice(0, -3) + value.type[0].toUpperCase() + value.type.slice(1) : key
+        const current = holder[jsonKey]
+        if (Array.isArray(current)) holder[jsonKey] = current.map((item) => (item === value.value ? mapped : item))
+        else if (current === value.value) holder[jsonKey] = mapped
+      }
+    },
+  })
+  rewriteNarratives(resource as unknown as Record<string, unknown>, urns)
+}
+
+/** <a href> and <img src> in text.div, in the resource and in contained ones. */
+function rewriteNarratives(resource: Record<string, unknown>, urns: Map<string, string>) {
+  const text = resource.text as { div?: unknown } | undefined
+  if (text && typeof text.div === 'string') {
+    text.div = text.div.replace(/\b(href|src)=(["'])(urn:(?:uuid|oid):[^"']+)\2/g, (whole, attr, quote, urn) => {
+      const mapped = urns.get(urn)
+      return mapped ? `${attr}=${quote}${mapped}${quote}` : whole
+    })
+  }
+  for (const contained of (resource.contained as Record<string, unknown>[] | undefined) ?? []) rewriteNarratives(contained, urns)
+}
+
+/**
+ * Whether `resource` meets `Type?criteria`, evaluated in memory (@medplum/core's matcher): a
+ * conditional reference may name a resource the same transaction writes (http.html#trules
+ * resolves conditional references after the creates and updates).
+ */
+export function meetsCriteria(resource: Resource, criteria: string): boolean {
+  try {
+    return matchesSearchRequest(resource, parseSearchRequest(criteria))
+  } catch {
+    return false // a parameter the matcher cannot evaluate in memory: no match in the Bundle
+  }
+}

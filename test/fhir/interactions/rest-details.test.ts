@@ -1,0 +1,133 @@
+// Details of http.html and bundle.html that conformance suites probe:
+// - a transaction resolves conditional references after its writes, so one may name a resource
+//   the same Bundle creates (http.html#trules, step 5);
+// - urn:uuid fullUrls are replaced in uri/url/oid/uuid elements and narrative links too (SHALL);
+// - a batch entry referring to another entry by urn fails alone (entries are independent);
+// - duplicate fullUrls make a Bundle invalid (bdl-7);
+// - entry.response.lastModified is the instant itself, to the millisecond;
+// - an empty transaction answers without an empty entry array;
+// - history with _count=0 has no next link; a 405 carries Allow; $validate takes the base profile.
+import t from 'tap'
+import { startTestServer, type TestServer } from '../../helpers/test-server.js'
+
+const json = { 'content-type': 'application/fhir+json' }
+const post = (hub: TestServer, path: string, body: unknown) => hub.fetch(path, { method: 'POST', headers: json, body: JSON.stringify(body) })
+const transaction = (entry: unknown[]) => ({ resourceType: 'Bundle', type: 'transaction', entry })
+const PATIENT_URN = 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000001'
+/** Type/id from an entry's response.location (…/Type/id/_history/n) */
+const keyOf = (location: string) => /([A-Z][A-Za-z]+\/[^/]+)\/_history\/[^/]+$/.exec(location)![1]
+const readAt = async (hub: TestServer, location: string) => (await hub.fetch(keyOf(location))).json() as Promise<any>
+
+t.test('REST details', async (t) => {
+  const hub = await startTestServer(t)
+
+  t.test('a conditional reference may name a resource the same transaction creates (http.html#trules)', async (t) => {
+    const res = await post(hub, '', transaction([
+      { fullUrl: PATIENT_URN, resource: { resourceType: 'Patient', identifier: [{ system: 'urn:test:cref', value: 'new-1' }] }, request: { method: 'POST', url: 'Patient' } },
+      {
+        resource: { resourceType: 'Observation', status: 'final', code: { text: 'pulse' }, subject: { reference: 'Patient?identifier=urn:test:cref|new-1' } },
+        request: { method: 'POST', url: 'Observation' },
+      },
+    ]))
+    const body = (await res.json()) as any
+    t.equal(res.status, 200, JSON.stringify(body).slice(0, 300))
+    const observation = await readAt(hub, body.entry[1].response.location)
+    t.equal(observation.subject.reference, keyOf(body.entry[0].response.location))
+
+    const twice = await post(hub, '', transaction([
+      { resource: { resourceType: 'Patient', identifier: [{ system: 'urn:test:cref', value: 'new-1' }] }, request: { method: 'POST', url: 'Patient' } },
+      { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient?identifier=urn:test:cref|new-1' } }, request: { method: 'POST', url: 'Observation' } },
+    ]))
+    t.equal(twice.status, 412, 'one stored and one in the Bundle: two matches')
+  })
+
+  t.test('urn:uuid fullUrls are replaced in uri and url elements and in narrative links (http.html#trules)', async (t) => {
+    const res = await post(hub, '', transaction([
+      { fullUrl: 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000002', resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
+      {
+        resource: {
+          resourceType: 'Observation', status: 'final', code: { text: 'linked' },
+          text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><a href="urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000002">the patient</a></div>' },
+          extension: [
+            { url: 'http://example.org/uri', valueUri: 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000002' },
+            { url: 'http://example.org/url', valueUrl: 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000002' },
+          ],
+          identifier: [{ system: 'urn:ietf:rfc:3986', value: 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000002' }],
+        },
+        request: { method: 'POST', url: 'Observation' },
+      },
+    ]))
+    const body = (await res.json()) as any
+    t.equal(res.status, 200)
+    const patient = keyOf(body.entry[0].response.location)
+    const observation = await readAt(hub, body.entry[1].response.location)
+    t.same(observation.extension.map((e: any) => e.valueUri ?? e.valueUrl), [patient, patient], 'uri and url values')
+    t.match(observation.text.div, `href="${patient}"`, 'the narrative link')
+    t.equal(observation.identifier[0].value, 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000002', 'a string (Identifier.value) is not a link and stays')
+  })
+
+  t.test('a batch entry referring to another entry by urn fails alone', async (t) => {
+    const res = await post(hub, '', {
+      resourceType: 'Bundle', type: 'batch',
+      entry: [
+        { fullUrl: 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000003', resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
+        { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000003' } }, request: { method: 'POST', url: 'Observation' } },
+      ],
+    })
+    const body = (await res.json()) as any
+    t.equal(res.status, 200)
+    t.match(body.entry[0].response.status, /^201/)
+    t.match(body.entry[1].response.status, /^400/)
+    t.same(body.entry[1].response.outcome.issue[0].expression, ['Bundle.entry[1].resource.subject.reference'])
+  })
+
+  t.test('duplicate fullUrls make the Bundle invalid (bdl-7)', async (t) => {
+    const before = await hub.rows()
+    const urn = 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000004'
+    const res = await post(hub, '', transaction([
+      { fullUrl: urn, resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
+      { fullUrl: urn, resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
+    ]))
+    t.equal(res.status, 400)
+    t.same(((await res.json()) as any).issue[0].expression, ['Bundle.entry[1].fullUrl'])
+    t.equal(await hub.rows(), before, 'nothing written')
+  })
+
+  t.test('entry.response.lastModified is meta.lastUpdated, to the millisecond; an empty transaction has no entry array', async (t) => {
+    const res = await post(hub, '', transaction([{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } }]))
+    const body = (await res.json()) as any
+    const stored = await readAt(hub, body.entry[0].response.location)
+    t.equal(body.entry[0].response.lastModified, stored.meta.lastUpdated)
+    const empty = (await (await post(hub, '', transaction([]))).json()) as any
+    t.equal(empty.type, 'transaction-response')
+    t.notOk('entry' in empty)
+  })
+
+  t.test('history with _count=0 gives the total and no next page', async (t) => {
+    for (const path of ['_history?_count=0', 'Patient/_history?_count=0']) {
+      const body = (await (await hub.fetch(path)).json()) as any
+      t.ok(body.total > 0, `${path}: total`)
+      t.same(body.link.map((l: any) => l.relation), ['self'], `${path}: no next link`)
+    }
+  })
+
+  t.test('405 names the allowed methods in Allow (RFC 9110 §15.5.6)', async (t) => {
+    const res = await hub.fetch('Patient/some-id', { method: 'POST', headers: json, body: '{}' })
+    t.equal(res.status, 405)
+    const allow = (res.headers.get('allow') ?? '').split(', ')
+    for (const method of ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH']) t.ok(allow.includes(method), `${method} allowed`)
+    t.notOk(allow.includes('POST'))
+  })
+
+  t.test('$validate takes the base profile the CapabilityStatement names', async (t) => {
+    const validate = (profile: string, resource: unknown) =>
+      post(hub, 'Patient/$validate', { resourceType: 'Parameters', parameter: [{ name: 'resource', resource }, { name: 'profile', valueUri: profile }] })
+    const ok = await validate('http://hl7.org/fhir/StructureDefinition/Patient', { resourceType: 'Patient', gender: 'female' })
+    t.equal(ok.status, 200)
+    t.notOk(((await ok.json()) as any).issue.some((i: any) => i.severity === 'error'))
+    const bad = await validate('http://hl7.org/fhir/StructureDefinition/Patient', { resourceType: 'Patient', gender: 'banana' })
+    t.ok(((await bad.json()) as any).issue.some((i: any) => i.severity === 'error'), 'the base checks still apply')
+    const other = await validate('http://hl7.org/fhir/StructureDefinition/Observation', { resourceType: 'Patient' })
+    t.ok(((await other.json()) as any).issue.some((i: any) => i.severity === 'error' && /for Observation/.test(i.diagnostics)), "another type's base profile does not fit")
+  })
+})
