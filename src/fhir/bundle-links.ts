@@ -11,8 +11,11 @@ const URN = /^urn:(uuid|oid):/
 
 /** Replaces, in place, uri/url/oid/uuid values and narrative links naming a urn fullUrl of `links`. */
 export function rewriteLinks(resource: Resource, links: Map<string, string>): void {
-  const urns = new Map([...links].filter(([fullUrl]) => URN.test(fullUrl)))
+  const urns = urnsOf(links)
   if (urns.size === 0) return
+  rewriteNarratives(resource as unknown as Record<string, unknown>, urns)
+  // the typed walk costs ~0.5 ms a resource: only for one holding such a value outside a reference
+  if (!holdsLinkValue(resource, urns)) return
   crawlTypedValue(toTypedValue(resource), {
     visitProperty: (parent, key, _path, values) => {
       const holder = parent.value as Record<string, unknown>
@@ -28,7 +31,39 @@ export function rewriteLinks(resource: Resource, links: Map<string, string>): vo
       }
     },
   })
-  rewriteNarratives(resource as unknown as Record<string, unknown>, urns)
+}
+
+/** The urn:uuid / urn:oid entries of a transaction's links, worked out once per transaction. */
+const urnMaps = new WeakMap<Map<string, string>, Map<string, string>>()
+function urnsOf(links: Map<string, string>): Map<string, string> {
+  let urns = urnMaps.get(links)
+  if (!urns) {
+    urns = new Map([...links].filter(([fullUrl]) => URN.test(fullUrl)))
+    urnMaps.set(links, urns)
+  }
+  return urns
+}
+
+/** Whether any string outside a Reference.reference equals one of the urns (an untyped walk). */
+function holdsLinkValue(resource: Resource, urns: Map<string, string>): boolean {
+  const stack: unknown[] = [resource]
+  while (stack.length) {
+    const node = stack.pop()
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        if (typeof item === 'string') {
+          if (urns.has(item)) return true
+        } else if (item && typeof item === 'object') stack.push(item)
+      }
+    } else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (typeof value === 'string') {
+          if (key !== 'reference' && urns.has(value)) return true
+        } else if (value && typeof value === 'object') stack.push(value)
+      }
+    }
+  }
+  return false
 }
 
 /** <a href> and <img src> in text.div, in the resource and in contained ones. */
