@@ -21,7 +21,8 @@ export async function findConditional(
   criteria: string | Record<string, string[]>,
   { guard = false, baseUrl = '' } = {},
 ): Promise<ConditionalMatch> {
-  const query = typeof criteria === 'string' ? parseQueryString(criteria.replace(/^\?/, '')) : criteria
+  // If-None-Exist is "just the search parameters" (http.html#ccreate); many clients send Type? first
+  const query = typeof criteria === 'string' ? parseQueryString(criteria.replace(new RegExp(`^(${type})?\\?`), '')) : criteria
   if (Object.keys(query).length === 0) throw badRequest(`Conditional ${type} request has no search criteria`)
   const parsed = parseSearch([type], query, baseUrl)
   if (parsed.ignored.length) {

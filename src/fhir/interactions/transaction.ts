@@ -53,7 +53,7 @@ export async function processTransaction(entries: ParsedEntry[], ctx: Interactio
       const refersFrom = plan.entry.resource ?? (plan.entry.request.method === 'PATCH' ? parametersBody(plan.entry.request.body) : undefined)
       if (refersFrom) {
         try {
-          await rewriteReferences(refersFrom, fullUrls, tx, ctx.baseUrl, plans)
+          await rewriteReferences(refersFrom, fullUrls, tx, ctx.baseUrl, plans, plan.entry.fullUrl)
           rewriteLinks(refersFrom, fullUrls)
         } catch (err) {
           throw rebase(err, plan.entry.path)
@@ -144,10 +144,20 @@ function assertNoOverlap(plans: Planned[]) {
  * urn:uuid / fullUrl references → the ids assigned; `Type?criteria` references → the one match,
  * among the resources stored and those the Bundle writes.
  */
-async function rewriteReferences(resource: Resource, fullUrls: Map<string, string>, tx: ResourceStore, baseUrl: string, plans: Planned[]) {
+async function rewriteReferences(
+  resource: Resource,
+  fullUrls: Map<string, string>,
+  tx: ResourceStore,
+  baseUrl: string,
+  plans: Planned[],
+  fullUrl: string | undefined,
+) {
+  // bundle.html#references: a relative reference in an entry with a RESTful fullUrl is resolved
+  // against that fullUrl's root first
+  const root = fullUrl && /^(https?:\/\/.+)\/[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.exec(fullUrl)?.[1]
   for (const ref of findReferences(resource as unknown as Record<string, unknown>)) {
     const [target, fragment] = ref.value.split('#', 2)
-    const mapped = fullUrls.get(target)
+    const mapped = fullUrls.get(target) ?? (root && /^[A-Z][A-Za-z]+\/[^/]+$/.test(target) ? fullUrls.get(`${root}/${target}`) : undefined)
     if (mapped) {
       ref.holder.reference = fragment === undefined ? mapped : `${mapped}#${fragment}`
     } else if (/^urn:(uuid|oid):/.test(target)) {

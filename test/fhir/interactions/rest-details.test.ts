@@ -103,6 +103,33 @@ t.test('REST details', async (t) => {
     t.notOk('entry' in empty)
   })
 
+  t.test('a relative reference resolves against the RESTful fullUrl of its entry (bundle.html#references)', async (t) => {
+    const res = await post(hub, '', transaction([
+      { fullUrl: 'http://example.org/fhir/Patient/ext-2', resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
+      {
+        fullUrl: 'http://example.org/fhir/Observation/ext-o2',
+        resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/ext-2' }, focus: [{ reference: 'http://example.org/fhir/Patient/ext-2' }] },
+        request: { method: 'POST', url: 'Observation' },
+      },
+    ]))
+    const body = (await res.json()) as any
+    t.equal(res.status, 200, JSON.stringify(body).slice(0, 300))
+    const patient = keyOf(body.entry[0].response.location)
+    const observation = await readAt(hub, body.entry[1].response.location)
+    t.equal(observation.subject.reference, patient, 'Patient/ext-2 read as http://example.org/fhir/Patient/ext-2')
+    t.equal(observation.focus[0].reference, patient)
+  })
+
+  t.test('If-None-Exist takes the criteria with or without the type in front', async (t) => {
+    const patient = { resourceType: 'Patient', identifier: [{ system: 'urn:test:ine', value: 'one' }] }
+    const first = await hub.fetch('Patient', { method: 'POST', headers: { ...json, 'if-none-exist': 'identifier=urn:test:ine|one' }, body: JSON.stringify(patient) })
+    t.equal(first.status, 201)
+    for (const header of ['Patient?identifier=urn:test:ine|one', '?identifier=urn:test:ine|one']) {
+      const again = await hub.fetch('Patient', { method: 'POST', headers: { ...json, 'if-none-exist': header }, body: JSON.stringify(patient) })
+      t.equal(again.status, 200, header)
+    }
+  })
+
   t.test('history with _count=0 gives the total and no next page', async (t) => {
     for (const path of ['_history?_count=0', 'Patient/_history?_count=0']) {
       const body = (await (await hub.fetch(path)).json()) as any
