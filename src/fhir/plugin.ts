@@ -9,6 +9,7 @@ import { checkContentType, isXmlType, negotiate, summaryMode } from './format.js
 import { fromXml } from './xml/from-xml.js'
 import { HANDLERS } from './handlers.js'
 import { sendFhir } from './http-response.js'
+import { sendNativeBinary, wantsNativeBinary } from './binary-native.js'
 import { bundle } from './interactions/bundle.js'
 import { JSON_PATCH } from './interactions/patch.js'
 import { matchRoute, type Interaction } from './routes.js'
@@ -37,8 +38,9 @@ export async function fhirPlugin(app: FastifyInstance, { config, db, searchCache
     const [rawPath, qs = ''] = request.url.split('?', 2)
     const path = decodePath(rawPath.replace(/^\/fhir\/?/, ''))
     const query = parseQueryString(qs)
-    const format = negotiate(request.headers.accept, query._format?.[0])
     const { interaction, params } = matchRoute(method, path)
+    const native = wantsNativeBinary(params.type, interaction, request.headers.accept, query._format?.[0])
+    const format = native ? 'json' : negotiate(request.headers.accept, query._format?.[0])
     const contentType = request.headers['content-type']?.split(';')[0].trim().toLowerCase()
     let body: unknown
     const raw = typeof request.body === 'string' ? request.body : undefined
@@ -76,6 +78,10 @@ export async function fhirPlugin(app: FastifyInstance, { config, db, searchCache
       searchCache,
     }
     const response = await handlerFor(interaction)(fhirRequest, ctx, params)
+    if (native) {
+      const sent = sendNativeBinary(reply, response, method === 'HEAD')
+      if (sent) return sent
+    }
     return sendFhir(reply, response, {
       isWrite: WRITES.has(interaction),
       prefer: fhirRequest.headers.prefer,

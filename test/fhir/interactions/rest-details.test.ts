@@ -130,6 +130,31 @@ t.test('REST details', async (t) => {
     }
   })
 
+  t.test('a Binary read without a FHIR type in Accept answers with its own content (binary.html)', async (t) => {
+    const pdf = Buffer.from('%PDF-1.4 fake \u00e9 bytes\x00\xff', 'latin1')
+    const put = await hub.fetch('Binary/letter-1', {
+      method: 'PUT', headers: json, body: JSON.stringify({ resourceType: 'Binary', id: 'letter-1', contentType: 'application/pdf', data: pdf.toString('base64') }),
+    })
+    t.equal(put.status, 201)
+    for (const accept of [undefined, '*/*', 'application/pdf', 'text/html,application/xhtml+xml,*/*;q=0.8']) {
+      const res = await hub.fetch('Binary/letter-1', accept ? { headers: { accept } } : {})
+      t.equal(res.status, 200, `Accept ${accept}`)
+      t.equal(res.headers.get('content-type'), 'application/pdf')
+      t.ok(res.headers.get('etag'), 'with its ETag')
+      t.same(Buffer.from(await res.arrayBuffer()), pdf, 'the bytes as stored')
+    }
+    const asFhir = await hub.fetch('Binary/letter-1', { headers: { accept: 'application/fhir+json' } })
+    t.match(asFhir.headers.get('content-type'), /application\/fhir\+json/)
+    t.equal(((await asFhir.json()) as any).contentType, 'application/pdf', 'asked for FHIR: the resource')
+    const formatted = await hub.fetch('Binary/letter-1?_format=json')
+    t.equal(((await formatted.json()) as any).resourceType, 'Binary', '_format asks for FHIR too')
+    const version = await hub.fetch('Binary/letter-1/_history/1')
+    t.equal(version.headers.get('content-type'), 'application/pdf', 'vread')
+    const missing = await hub.fetch('Binary/nothing-here')
+    t.equal(missing.status, 404)
+    t.equal(((await missing.json()) as any).resourceType, 'OperationOutcome', 'errors stay OperationOutcomes')
+  })
+
   t.test('history with _count=0 gives the total and no next page', async (t) => {
     for (const path of ['_history?_count=0', 'Patient/_history?_count=0']) {
       const body = (await (await hub.fetch(path)).json()) as any
