@@ -21,5 +21,9 @@ export function sendNativeBinary(reply: FastifyReply, res: FhirResponse, head: b
   if (res.etag) reply.header('ETag', res.etag)
   if (res.lastModified) reply.header('Last-Modified', res.lastModified)
   reply.type(binary.contentType || 'application/octet-stream')
+  // stored content is whatever a client wrote: an HTML or SVG Binary must not run script with
+  // this server's origin, and browsers must not guess another type
+  reply.header('Content-Security-Policy', "sandbox; default-src 'none'")
+  reply.header('X-Content-Type-Options', 'nosniff')
   return reply.send(head ? undefined : Buffer.from(binary.data ?? '', 'base64'))
 }

@@ -141,6 +141,8 @@ t.test('REST details', async (t) => {
       t.equal(res.status, 200, `Accept ${accept}`)
       t.equal(res.headers.get('content-type'), 'application/pdf')
       t.ok(res.headers.get('etag'), 'with its ETag')
+      t.match(res.headers.get('content-security-policy'), /sandbox/, 'stored content runs no script with the server origin')
+      t.equal(res.headers.get('x-content-type-options'), 'nosniff')
       t.same(Buffer.from(await res.arrayBuffer()), pdf, 'the bytes as stored')
     }
     const asFhir = await hub.fetch('Binary/letter-1', { headers: { accept: 'application/fhir+json' } })
