@@ -14,7 +14,7 @@ export type Interaction =
 type Shape =
   | 'root' | '_search' | 'metadata' | '_history' | 'type' | 'type/id/type' | 'type/id/type/_search' | 'type/_search'
   | 'type/_history' | 'type/id'
-  | 'type/id/_history' | 'type/id/_history/vid' | '$op' | 'type/$op' | 'type/id/$op' | '_async/id'
+  | 'type/id/_history' | 'type/id/_history/vid' | '$op' | 'type/$op' | 'type/id/$op' | 'type/id/_history/vid/$op' | '_async/id'
 
 export const ROUTES: Record<Shape, Partial<Record<Method, Interaction>>> = {
   root: { GET: 'search-system', POST: 'transaction' },
@@ -33,6 +33,8 @@ export const ROUTES: Record<Shape, Partial<Record<Method, Interaction>>> = {
   $op: { GET: 'operation-system', POST: 'operation-system' },
   'type/$op': { GET: 'operation-type', POST: 'operation-type' },
   'type/id/$op': { GET: 'operation-instance', POST: 'operation-instance' },
+  // [type]/[id]/_history/[vid]/$op: operations on a version ($meta, $meta-add, $meta-delete)
+  'type/id/_history/vid/$op': { GET: 'operation-instance', POST: 'operation-instance' },
   // async.html: the status URL of a request made with Prefer: respond-async (poll, or DELETE to cancel)
   '_async/id': { GET: 'async-status', DELETE: 'async-cancel' },
 }
@@ -88,6 +90,10 @@ export function matchRoute(method: Method, path: string): MatchedRoute {
       else if (segments.length === 4 && third === '_history') {
         params.versionId = fourth
         shape = 'type/id/_history/vid'
+      } else if (segments.length === 5 && third === '_history' && segments[4].startsWith('$')) {
+        params.versionId = fourth
+        params.operation = operationName(segments[4])
+        shape = 'type/id/_history/vid/$op'
       } else throw notFound(`No FHIR interaction at /${path}`)
     }
   }

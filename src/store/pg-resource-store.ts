@@ -254,6 +254,17 @@ export class PgResourceStore implements ResourceStore {
     return rows.map(toVersion)
   }
 
+  async rewriteHistory(resourceType: string, id: string, versionId: string, json: string) {
+    const { rowCount } = await this.db.query({
+      name: 'rewrite-history',
+      text: `UPDATE resource_history SET content = $4::json
+             WHERE resource_type = $1 AND id = $2 AND version_id = $3 AND content IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM resource r WHERE r.resource_type = $1 AND r.id = $2 AND r.version_id = $3)`,
+      values: [resourceType, id, Number(versionId), json],
+    })
+    return rowCount === 1
+  }
+
   async rewriteCurrent(resourceType: string, id: string, versionId: string, json: string, index: SearchIndexRows) {
     const { text, indexValues } = rewriteCurrentSql(index)
     const { rows } = await this.db.query({ name: 'rewrite-current', text, values: [resourceType, id, Number(versionId), json, ...indexValues] })

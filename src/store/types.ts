@@ -92,6 +92,9 @@ export interface ResourceStore {
   /** Rewrites the body of version `versionId`, still current, in place with its index rows
    *  (no new version: $meta-add); false when it is no longer the current version. */
   rewriteCurrent(resourceType: string, id: string, versionId: string, json: string, index: SearchIndexRows): Promise<boolean>
+  /** Rewrites the body of an earlier (not current, not deleted) version in place: $meta-add on
+   *  [type]/[id]/_history/[vid]; false when there is no such version. */
+  rewriteHistory(resourceType: string, id: string, versionId: string, json: string): Promise<boolean>
   /** The profiles, tags and security labels in use on current resources of these types (at most
    *  `limit` of each kind), read from the index: the cost follows the tagged resources only. */
   metaInUse(resourceTypes: string[], limit: number): Promise<{ profiles: string[]; tags: MetaCode[]; security: MetaCode[] }>

@@ -9,7 +9,10 @@
 //    client holds stays current), so a profile held here, which validation and CaseHub's
 //    workflows follow (a referral's intake), is added or removed only by an update: 422 here.
 //    The resource with its new meta passes the same gate as a write.
-//    Historical versions ([type]/[id]/_history/[vid]/$meta-add) are not offered.
+//  - all three also on a version, [type]/[id]/_history/[vid]/$meta…: "This operation can also be
+//    used on historical entries - to update them without creating a different historical
+//    version" (Resource-meta-add). An earlier version's history row changes; the index follows
+//    the current version only.
 import type { Coding, Meta, Parameters, Resource } from '@medplum/fhirtypes'
 import { badRequest, conflict, gone, unprocessable } from '../../errors.js'
 import { resolveCanonical } from '../conformance/canonical-registry.js'
@@ -33,6 +36,7 @@ export function registerMetaOperations(): void {
     system: true,
     type: true,
     instance: true,
+    version: true,
     affectsState: false,
     inputs: [],
     run: meta,
@@ -45,6 +49,7 @@ export function registerMetaOperations(): void {
       system: false,
       type: false,
       instance: true,
+      version: true,
       affectsState: true,
       inputs: [{ name: 'meta', type: 'Meta' }],
       run: (input, ctx) => changeMeta(input, ctx, change),
@@ -122,24 +127,39 @@ async function changeMeta(input: OperationInput, ctx: InteractionContext, change
   assertWritable(type, id)
   return ctx.store.transaction(async (tx) => {
     const current = await tx.readForUpdate(type, id)
+    if (input.versionId !== undefined && input.versionId !== current?.versionId) {
+      // an earlier version: its history row changes in place; search indexes the current one only
+      const version = await tx.vread(type, id, input.versionId)
+      if (!version?.json || version.deleted) throw gone(`${type}/${id}/_history/${input.versionId} is a deletion`)
+      const { json, next } = changed(version.json, given, change, type)
+      if (json !== version.json && !(await tx.rewriteHistory(type, id, version.versionId, json))) {
+        throw conflict(`${type}/${id}/_history/${input.versionId} changed while its meta was being updated; try again`)
+      }
+      return answer(next)
+    }
     if (!current?.json || current.deleted) throw gone(`${type}/${id} was deleted while its meta was being updated`)
     checkIfMatch(input.request.headers.ifMatch, current)
-    const resource = JSON.parse(current.json) as Resource
-    const next = tidy(change(resource.meta ?? {}, given))
-    const before = resource.meta?.profile ?? []
-    const after = next.profile ?? []
-    const held = [...after.filter((p) => !before.includes(p)), ...before.filter((p) => !after.includes(p))].filter(isHeld)
-    if (held.length) {
-      throw unprocessable(`${held.join(', ')} is a profile held here: claim or drop it with an update (PUT or PATCH), so that validation and the workflows that follow it run`, 'meta')
-    }
-    const body = { ...resource, meta: next }
-    requireResource(body, type)
-    const json = JSON.stringify(body)
+    const { body, json, next } = changed(current.json, given, change, type)
     if (json !== current.json && !(await tx.rewriteCurrent(type, id, current.versionId, json, extractIndex(body, ctx.baseUrl)))) {
       throw conflict(`${type}/${id} changed while its meta was being updated; try again`)
     }
     return answer(next)
   })
+}
+
+/** The stored body `json` with `change` applied to its meta, checked as a write would be. */
+function changed(stored: string, given: Meta, change: Change, type: string): { body: Resource; json: string; next: Meta } {
+  const resource = JSON.parse(stored) as Resource
+  const next = tidy(change(resource.meta ?? {}, given))
+  const before = resource.meta?.profile ?? []
+  const after = next.profile ?? []
+  const held = [...after.filter((p) => !before.includes(p)), ...before.filter((p) => !after.includes(p))].filter(isHeld)
+  if (held.length) {
+    throw unprocessable(`${held.join(', ')} is a profile held here: claim or drop it with an update (PUT or PATCH), so that validation and the workflows that follow it run`, 'meta')
+  }
+  const body = { ...resource, meta: next } as Resource
+  requireResource(body, type)
+  return { body, json: JSON.stringify(body), next }
 }
 
 /** The `meta` input: a Meta whose profiles are URLs and whose tags and security labels carry a code. */

@@ -16,8 +16,10 @@ export interface OperationInput {
   level: 'system' | 'type' | 'instance'
   resourceType?: string
   id?: string
-  /** the current version of [type]/[id] for instance-level calls */
+  /** the current version of [type]/[id] for instance-level calls (the version asked for at [type]/[id]/_history/[vid]) */
   target?: Resource
+  /** [type]/[id]/_history/[vid]/$op: the version named */
+  versionId?: string
   parameters: Parameters
   request: FhirRequest
 }
@@ -32,6 +34,8 @@ export interface Operation {
   system: boolean
   type: boolean
   instance: boolean
+  /** may also be invoked on a version, [type]/[id]/_history/[vid]/$op */
+  version?: boolean
   /** operations that change data may only be invoked by POST (operations.html#invoking) */
   affectsState: boolean
   inputs: readonly OperationParameter[]

@@ -78,6 +78,36 @@ t.test('resource meta operations', async (t) => {
     t.same(await ids(hub, `Patient?_security=${CONFIDENTIALITY}|R`), [])
   })
 
+  t.test('on a version: [type]/[id]/_history/[vid]/$meta, $meta-add, $meta-delete (Resource-meta-add)', async (t) => {
+    const first: any = await hub.client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', meta: { tag: [{ system: 'urn:test:v', code: 'one' }] } } })
+    await hub.client.update({ resourceType: 'Patient', id: first.id, body: { resourceType: 'Patient', id: first.id, meta: { tag: [{ system: 'urn:test:v', code: 'two' }] } } })
+    const v1 = `Patient/${first.id}/_history/1`
+
+    t.same(returned((await callOperation(hub, `${v1}/$meta`)).body).tag, [{ system: 'urn:test:v', code: 'one' }], "$meta: that version's meta")
+    const added = await callOperation(hub, `${v1}/$meta-add`, metaParameters({ tag: [{ system: 'urn:test:v', code: 'reviewed' }] }))
+    t.equal(added.status, 200)
+    t.same(returned(added.body).tag.map((c: any) => c.code), ['one', 'reviewed'])
+    const version = (await (await hub.fetch(v1)).json()) as any
+    t.same(version.meta.tag.map((c: any) => c.code), ['one', 'reviewed'], 'the version read back carries it')
+    t.equal(version.meta.versionId, '1', 'no new version')
+    const current = await hub.fetch(`Patient/${first.id}`)
+    t.equal(current.headers.get('etag'), 'W/"2"')
+    t.same(((await current.json()) as any).meta.tag.map((c: any) => c.code), ['two'], 'the current version is untouched')
+    t.same(await ids(hub, 'Patient?_tag=urn:test:v|reviewed'), [], 'search follows the current version only')
+    const history = (await (await hub.fetch(`Patient/${first.id}/_history`)).json()) as any
+    t.equal(history.entry.length, 2, 'still two versions')
+
+    const removed = await callOperation(hub, `${v1}/$meta-delete`, metaParameters({ tag: [{ system: 'urn:test:v', code: 'one' }] }))
+    t.same(returned(removed.body).tag.map((c: any) => c.code), ['reviewed'])
+
+    const onCurrent = await callOperation(hub, `Patient/${first.id}/_history/2/$meta-add`, metaParameters({ tag: [{ system: 'urn:test:v', code: 'now' }] }))
+    t.equal(onCurrent.status, 200)
+    t.same(await ids(hub, 'Patient?_tag=urn:test:v|now'), [first.id], 'on the current version, search follows')
+
+    t.equal((await callOperation(hub, `Patient/${first.id}/_history/9/$meta`)).status, 404, 'an unknown version')
+    t.equal((await callOperation(hub, `Patient/${first.id}/_history/1/$validate`, { resourceType: 'Parameters', parameter: [] })).status, 404, 'other operations are not offered on versions')
+  })
+
   t.test('bad input and unsuitable targets', async (t) => {
     const viaGet = await hub.fetch(`Patient/${patient.id}/$meta-add`)
     t.equal(viaGet.status, 405, 'it changes data: POST only')
