@@ -1,9 +1,13 @@
-// Binary served as its own content (binary.html, "Serving Binary Resources using the RESTful
-// API"): "when a read request is made for the binary resource that doesn't explicitly specify the
-// FHIR content types application/fhir+xml or application/fhir+json, then the content should be
-// returned using the content type stated in the resource". A browser or `curl` following a
-// DocumentReference's attachment URL gets the PDF, not a JSON wrapper.
+// Binary as its own content (binary.html, "Serving Binary Resources using the RESTful API"):
+//  - read: "when a read request is made for the binary resource that doesn't explicitly specify
+//    the FHIR content types application/fhir+xml or application/fhir+json, then the content
+//    should be returned using the content type stated in the resource". A browser or `curl`
+//    following a DocumentReference's attachment URL gets the PDF, not a JSON wrapper;
+//  - create and update (POST Binary, PUT Binary/[id]) with any other Content-Type store the
+//    bytes as a Binary of that contentType; X-Security-Context names its securityContext.
 import type { FastifyReply } from 'fastify'
+import type { Binary } from '@medplum/fhirtypes'
+import { badRequest } from '../errors.js'
 import type { FhirResponse } from './types.js'
 
 const FHIR_TYPES = /application\/(fhir\+json|fhir\+xml|json\+fhir|xml\+fhir|json|xml)\b/i
@@ -26,4 +30,30 @@ export function sendNativeBinary(reply: FastifyReply, res: FhirResponse, head: b
   reply.header('Content-Security-Policy', "sandbox; default-src 'none'")
   reply.header('X-Content-Type-Options', 'nosniff')
   return reply.send(head ? undefined : Buffer.from(binary.data ?? '', 'base64'))
+}
+
+/** FHIR bodies, and the other bodies the API takes (a search form, JSON Patch), are text. */
+const TEXT_BODIES = /^(application\/(fhir\+json|fhir\+xml|json\+fhir|xml\+fhir|json|xml|json-patch\+json|x-www-form-urlencoded)|text\/(json|xml))$/
+
+/** POST /fhir/Binary or PUT /fhir/Binary/[id] with a body that is not FHIR: the content itself. */
+export function isNativeBinaryWrite(url: string, method: string, contentType: string | undefined): boolean {
+  if (method !== 'POST' && method !== 'PUT') return false
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
+  if (type === '' || TEXT_BODIES.test(type)) return false
+  const path = url.split('?')[0].replace(/\/+$/, '')
+  return method === 'POST' ? path === '/fhir/Binary' : /^\/fhir\/Binary\/[A-Za-z0-9\-.]{1,64}$/.test(path)
+}
+
+/** The Binary a native write stands for. */
+export function binaryFromContent(bytes: Buffer, contentType: string, id: string | undefined, securityContext: string | undefined): Binary {
+  if (securityContext !== undefined && !/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(securityContext)) {
+    throw badRequest('X-Security-Context must be a reference such as Patient/123', 'X-Security-Context')
+  }
+  return {
+    resourceType: 'Binary',
+    ...(id ? { id } : {}),
+    contentType,
+    ...(securityContext ? { securityContext: { reference: securityContext } } : {}),
+    ...(bytes.length ? { data: bytes.toString('base64') } : {}),
+  }
 }

@@ -9,7 +9,7 @@ import { checkContentType, isXmlType, negotiate, summaryMode } from './format.js
 import { fromXml } from './xml/from-xml.js'
 import { HANDLERS } from './handlers.js'
 import { sendFhir } from './http-response.js'
-import { sendNativeBinary, wantsNativeBinary } from './binary-native.js'
+import { binaryFromContent, isNativeBinaryWrite, sendNativeBinary, wantsNativeBinary } from './binary-native.js'
 import { bundle } from './interactions/bundle.js'
 import { JSON_PATCH } from './interactions/patch.js'
 import { matchRoute, type Interaction } from './routes.js'
@@ -30,8 +30,12 @@ export async function fhirPlugin(app: FastifyInstance, { config, db, searchCache
   const handlerFor = (i: Interaction): Handler => (i === 'transaction' ? bundle : HANDLERS[i])
 
   // Bodies arrive as text and are parsed here, so a malformed body gets an OperationOutcome.
+  // A Binary may arrive as its own content (binary.html): those bytes stay bytes.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+    const bytes = body as Buffer
+    done(null, isNativeBinaryWrite(req.url, req.method, req.headers['content-type']) ? bytes : bytes.toString('utf8'))
+  })
 
   const handle = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const method = request.method as Method
@@ -53,6 +57,8 @@ export async function fhirPlugin(app: FastifyInstance, { config, db, searchCache
       }
     } else if (interaction.startsWith('operation') && method === 'POST' && (raw === undefined || raw.trim() === '')) {
       // an operation invoked by POST without inputs (operations.html#invoking)
+    } else if (Buffer.isBuffer(request.body) && (interaction === 'create' || interaction === 'update')) {
+      body = binaryFromContent(request.body, header(request, 'content-type')!.trim(), params.id, header(request, 'x-security-context'))
     } else if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       checkContentType(request.headers['content-type'], method === 'PATCH' ? [JSON_PATCH, 'application/fhir+json'] : ['application/fhir+json'])
       body = isXmlType(contentType) ? parseXml(raw) : parseJson(raw)

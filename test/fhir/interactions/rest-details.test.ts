@@ -157,6 +157,29 @@ t.test('REST details', async (t) => {
     t.equal(((await missing.json()) as any).resourceType, 'OperationOutcome', 'errors stay OperationOutcomes')
   })
 
+  t.test('a Binary may be written as its own content (binary.html)', async (t) => {
+    const bytes = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xff, 0xfe, 0x80])
+    const created = await hub.fetch('Binary', { method: 'POST', headers: { 'content-type': 'application/pdf', 'x-security-context': 'Patient/sd-owner' }, body: bytes })
+    t.equal(created.status, 201)
+    const location = created.headers.get('location')!
+    const stored = (await (await hub.fetch(keyOf(location), { headers: { accept: 'application/fhir+json' } })).json()) as any
+    t.same({ contentType: stored.contentType, securityContext: stored.securityContext }, { contentType: 'application/pdf', securityContext: { reference: 'Patient/sd-owner' } })
+    t.same(Buffer.from(stored.data, 'base64'), bytes, 'the bytes, base64 in data')
+    const back = await hub.fetch(keyOf(location), { headers: { accept: 'application/pdf' } })
+    t.same(Buffer.from(await back.arrayBuffer()), bytes, 'and read back natively')
+
+    const put = await hub.fetch('Binary/note-1', { method: 'PUT', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Seen in clinic, é' })
+    t.equal(put.status, 201, 'update-as-create with the id of the URL')
+    const note = (await (await hub.fetch('Binary/note-1', { headers: { accept: 'application/fhir+json' } })).json()) as any
+    t.equal(note.contentType, 'text/plain; charset=utf-8')
+    t.equal(Buffer.from(note.data, 'base64').toString('utf8'), 'Seen in clinic, é')
+
+    const elsewhere = await hub.fetch('Patient', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: bytes })
+    t.equal(elsewhere.status, 415, 'only Binary takes other content')
+    const badContext = await hub.fetch('Binary', { method: 'POST', headers: { 'content-type': 'image/png', 'x-security-context': 'not a reference' }, body: bytes })
+    t.equal(badContext.status, 400)
+  })
+
   t.test('history with _count=0 gives the total and no next page', async (t) => {
     for (const path of ['_history?_count=0', 'Patient/_history?_count=0']) {
       const body = (await (await hub.fetch(path)).json()) as any
