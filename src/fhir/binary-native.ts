@@ -24,12 +24,33 @@ export function sendNativeBinary(reply: FastifyReply, res: FhirResponse, head: b
   reply.code(200)
   if (res.etag) reply.header('ETag', res.etag)
   if (res.lastModified) reply.header('Last-Modified', res.lastModified)
-  reply.type(binary.contentType || 'application/octet-stream')
-  // stored content is whatever a client wrote: an HTML or SVG Binary must not run script with
-  // this server's origin, and browsers must not guess another type
-  reply.header('Content-Security-Policy', "sandbox; default-src 'none'")
-  reply.header('X-Content-Type-Options', 'nosniff')
-  return reply.send(head ? undefined : Buffer.from(binary.data ?? '', 'base64'))
+  // the same URL answers FHIR or the content by Accept
+  reply.header('Vary', 'Accept')
+  const type = MEDIA_TYPE.test(binary.contentType ?? '') ? binary.contentType! : 'application/octet-stream'
+  reply.type(type)
+  for (const [name, value] of Object.entries(contentHeaders(type))) reply.header(name, value)
+  const bytes = Buffer.from(binary.data ?? '', 'base64')
+  if (head) return reply.header('Content-Length', String(bytes.length)).send()
+  return reply.send(bytes)
+}
+
+/** A media type as RFC 9110 §8.3.1 writes it (ASCII tokens, parameters after ';'). */
+const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[\x20-\x7e]*"|[A-Za-z0-9!#$&^_.+-]+))*$/
+
+/** Types a browser shows without running anything of the writer's: documents, images, sound, video, plain text. */
+const SHOWN = /^(application\/pdf|image\/(png|jpeg|gif|webp|bmp|tiff)|audio\/[a-z0-9.+-]+|video\/[a-z0-9.+-]+|text\/plain)\s*(;|$)/i
+
+/**
+ * Stored content is whatever a client wrote, served from this server's origin. What a browser
+ * only shows comes inline (a PDF viewer does not start in a sandboxed document); anything else
+ * (HTML, SVG, XML, unknown types) comes as a download, sandboxed, so it runs no script here.
+ * Browsers must not guess another type either way.
+ */
+function contentHeaders(type: string): Record<string, string> {
+  const headers: Record<string, string> = { 'X-Content-Type-Options': 'nosniff' }
+  // no CSP on those: a policy blocking plugins keeps some browsers' PDF viewers from starting
+  if (SHOWN.test(type)) return headers
+  return { ...headers, 'Content-Disposition': 'attachment', 'Content-Security-Policy': "sandbox; default-src 'none'" }
 }
 
 /** FHIR bodies, and the other bodies the API takes (a search form, JSON Patch), are text. */

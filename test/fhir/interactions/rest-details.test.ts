@@ -141,8 +141,9 @@ t.test('REST details', async (t) => {
       t.equal(res.status, 200, `Accept ${accept}`)
       t.equal(res.headers.get('content-type'), 'application/pdf')
       t.ok(res.headers.get('etag'), 'with its ETag')
-      t.match(res.headers.get('content-security-policy'), /sandbox/, 'stored content runs no script with the server origin')
-      t.equal(res.headers.get('x-content-type-options'), 'nosniff')
+      t.equal(res.headers.get('x-content-type-options'), 'nosniff', 'no type guessing')
+      t.equal(res.headers.get('content-disposition'), null, 'a PDF is shown inline')
+      t.equal(res.headers.get('vary'), 'Accept')
       t.same(Buffer.from(await res.arrayBuffer()), pdf, 'the bytes as stored')
     }
     const asFhir = await hub.fetch('Binary/letter-1', { headers: { accept: 'application/fhir+json' } })
@@ -152,6 +153,19 @@ t.test('REST details', async (t) => {
     t.equal(((await formatted.json()) as any).resourceType, 'Binary', '_format asks for FHIR too')
     const version = await hub.fetch('Binary/letter-1/_history/1')
     t.equal(version.headers.get('content-type'), 'application/pdf', 'vread')
+    const head = await hub.fetch('Binary/letter-1', { method: 'HEAD' })
+    t.equal(head.status, 200)
+    t.equal(head.headers.get('content-length'), String(pdf.length), 'HEAD: the length of the content')
+    for (const [id, contentType] of [['page-1', 'text/html'], ['drawing-1', 'image/svg+xml'], ['odd-1', 'text/\u2603']]) {
+      await hub.fetch(`Binary/${id}`, { method: 'PUT', headers: json, body: JSON.stringify({ resourceType: 'Binary', id, contentType, data: Buffer.from('<script>alert(1)</script>').toString('base64') }) })
+      for (const method of ['GET', 'HEAD']) {
+        const res = await hub.fetch(`Binary/${id}`, { method })
+        t.equal(res.status, 200, `${contentType} ${method}`)
+        t.equal(res.headers.get('content-disposition'), 'attachment', `${contentType}: a download, not a page of this origin`)
+        t.match(res.headers.get('content-security-policy'), /sandbox/, `${contentType}: and sandboxed`)
+      }
+    }
+    t.equal((await hub.fetch('Binary/odd-1')).headers.get('content-type'), 'application/octet-stream', 'a contentType that is not a media type is served as bytes')
     const missing = await hub.fetch('Binary/nothing-here')
     t.equal(missing.status, 404)
     t.equal(((await missing.json()) as any).resourceType, 'OperationOutcome', 'errors stay OperationOutcomes')
