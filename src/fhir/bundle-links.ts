@@ -70,7 +70,7 @@ function holdsLinkValue(resource: Resource, urns: Map<string, string>): boolean 
 function rewriteNarratives(resource: Record<string, unknown>, urns: Map<string, string>) {
   const text = resource.text as { div?: unknown } | undefined
   if (text && typeof text.div === 'string') {
-    text.div = text.div.replace(/\b(href|src)=(["'])(urn:(?:uuid|oid):[^"']+)\2/g, (whole, attr, quote, urn) => {
+    text.div = text.div.replace(/\b(href|src)\s*=\s*(["'])(urn:(?:uuid|oid):[^"']+)\2/g, (whole, attr, quote, urn) => {
       const mapped = urns.get(urn)
       return mapped ? `${attr}=${quote}${mapped}${quote}` : whole
     })

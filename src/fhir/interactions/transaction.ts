@@ -48,16 +48,26 @@ export async function processTransaction(entries: ParsedEntry[], ctx: Interactio
     assertNoOverlap(plans)
     const absent = await absentUpdateTargets(plans, tx)
     const pending = new Set(plans.filter((p) => p.target && p.entry.request.method !== 'DELETE').map((p) => p.target!))
-    for (const plan of plans) {
-      // a FHIRPath Patch's values may refer to the Bundle's other entries too
-      const refersFrom = plan.entry.resource ?? (plan.entry.request.method === 'PATCH' ? parametersBody(plan.entry.request.body) : undefined)
-      if (refersFrom) {
-        try {
-          await rewriteReferences(refersFrom, fullUrls, tx, ctx.baseUrl, plans, plan.entry.fullUrl)
-          rewriteLinks(refersFrom, fullUrls)
-        } catch (err) {
-          throw rebase(err, plan.entry.path)
-        }
+    // a FHIRPath Patch's values may refer to the Bundle's other entries too
+    const referring = plans.map((plan) => ({ plan, resource: plan.entry.resource ?? (plan.entry.request.method === 'PATCH' ? parametersBody(plan.entry.request.body) : undefined) }))
+    // Links to entries first, in every entry, so that conditional references are then matched
+    // against the Bundle's resources as they will be written.
+    for (const { plan, resource } of referring) {
+      if (!resource) continue
+      try {
+        rewriteEntryLinks(resource, fullUrls, plan.entry.fullUrl)
+        rewriteLinks(resource, fullUrls)
+      } catch (err) {
+        throw rebase(err, plan.entry.path)
+      }
+    }
+    const resolve = conditionalResolver(plans, tx, ctx.baseUrl)
+    for (const { plan, resource } of referring) {
+      if (!resource) continue
+      try {
+        await rewriteConditionalReferences(resource, resolve, ctx.baseUrl)
+      } catch (err) {
+        throw rebase(err, plan.entry.path)
       }
     }
     const results: unknown[] = new Array(plans.length)
@@ -141,50 +151,60 @@ function assertNoOverlap(plans: Planned[]) {
 }
 
 /**
- * urn:uuid / fullUrl references → the ids assigned; `Type?criteria` references → the one match,
- * among the resources stored and those the Bundle writes.
+ * urn:uuid / fullUrl references → the ids assigned. bundle.html#references: a relative reference
+ * in an entry with a RESTful fullUrl is resolved against that fullUrl's root first.
  */
-async function rewriteReferences(
-  resource: Resource,
-  fullUrls: Map<string, string>,
-  tx: ResourceStore,
-  baseUrl: string,
-  plans: Planned[],
-  fullUrl: string | undefined,
-) {
-  // bundle.html#references: a relative reference in an entry with a RESTful fullUrl is resolved
-  // against that fullUrl's root first
+function rewriteEntryLinks(resource: Resource, fullUrls: Map<string, string>, fullUrl: string | undefined) {
   const root = fullUrl && /^(https?:\/\/.+)\/[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.exec(fullUrl)?.[1]
   for (const ref of findReferences(resource as unknown as Record<string, unknown>)) {
     const [target, fragment] = ref.value.split('#', 2)
     const mapped = fullUrls.get(target) ?? (root && /^[A-Z][A-Za-z]+\/[^/]+$/.test(target) ? fullUrls.get(`${root}/${target}`) : undefined)
-    if (mapped) {
-      ref.holder.reference = fragment === undefined ? mapped : `${mapped}#${fragment}`
-    } else if (/^urn:(uuid|oid):/.test(target)) {
-      throw badRequest(`Reference ${ref.value} matches no entry's fullUrl in this transaction`, ref.path)
-    } else {
-      const conditional = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(target.startsWith(baseUrl + '/') ? target.slice(baseUrl.length + 1) : target)
-      if (conditional) {
-        const [, type, criteria] = conditional
-        const { matches } = await findConditional(tx, type, criteria, { baseUrl })
-        const deleted = new Set(plans.filter((p) => p.entry.request.method === 'DELETE' && p.target).map((p) => p.target!))
-        const found = new Set(matches.map((m) => `${type}/${m.id}`).filter((t) => !deleted.has(t)))
-        for (const target of writtenMatches(plans, type, criteria)) found.add(target)
-        if (found.size !== 1) {
-          throw preconditionFailed(`Conditional reference ${ref.value} matches ${found.size === 0 ? 'no' : 'more than one'} ${type}`, ref.path)
-        }
-        ref.holder.reference = [...found][0]
-      }
-    }
+    if (mapped) ref.holder.reference = fragment === undefined ? mapped : `${mapped}#${fragment}`
+    else if (/^urn:(uuid|oid):/.test(target)) throw badRequest(`Reference ${ref.value} matches no entry's fullUrl in this transaction`, ref.path)
   }
 }
 
-/** Type/id of the resources of `type` this Bundle creates or updates that meet `criteria`. */
-function writtenMatches(plans: Planned[], type: string, criteria: string): string[] {
-  return plans
-    .filter((p) => p.target && !p.existing && p.entry.request.method !== 'DELETE' && p.entry.resource?.resourceType === type)
-    .filter((p) => meetsCriteria({ ...p.entry.resource!, id: p.target!.split('/')[1] } as Resource, `${type}?${criteria}`))
-    .map((p) => p.target!)
+/** `Type?criteria` references → the one match. */
+async function rewriteConditionalReferences(resource: Resource, resolve: (type: string, criteria: string) => Promise<string[]>, baseUrl: string) {
+  for (const ref of findReferences(resource as unknown as Record<string, unknown>)) {
+    const conditional = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(ref.value.startsWith(baseUrl + '/') ? ref.value.slice(baseUrl.length + 1) : ref.value)
+    if (!conditional) continue
+    const found = await resolve(conditional[1], conditional[2])
+    if (found.length !== 1) {
+      throw preconditionFailed(`Conditional reference ${ref.value} matches ${found.length === 0 ? 'no' : 'more than one'} ${conditional[1]}`, ref.path)
+    }
+    ref.holder.reference = found[0]
+  }
+}
+
+/**
+ * Type/id of what `Type?criteria` names among the stored resources and those the Bundle writes
+ * (http.html#trules resolves conditional references after the writes): a stored resource the
+ * Bundle replaces or deletes counts as the Bundle leaves it. Each criteria is looked up once per
+ * transaction (a Synthea Bundle names the same Practitioner hundreds of times).
+ */
+function conditionalResolver(plans: Planned[], tx: ResourceStore, baseUrl: string) {
+  const replaced = new Set(
+    plans.filter((p) => p.target && !p.existing && ['DELETE', 'PUT'].includes(p.entry.request.method)).map((p) => p.target!),
+  )
+  const written = plans.filter((p) => p.target && !p.existing && p.entry.request.method !== 'DELETE' && p.entry.resource)
+  const cache = new Map<string, Promise<string[]>>()
+  return (type: string, criteria: string) => {
+    const key = `${type}?${criteria}`
+    let found = cache.get(key)
+    if (!found) {
+      found = (async () => {
+        const { matches } = await findConditional(tx, type, criteria, { baseUrl })
+        const out = new Set(matches.map((m) => `${type}/${m.id}`).filter((t) => !replaced.has(t)))
+        for (const p of written) {
+          if (p.entry.resource!.resourceType === type && meetsCriteria({ ...p.entry.resource!, id: p.target!.split('/')[1] } as Resource, key)) out.add(p.target!)
+        }
+        return [...out]
+      })()
+      cache.set(key, found)
+    }
+    return found
+  }
 }
 
 /** Update targets that do not exist yet (update-as-create), found with one query for the Bundle. */

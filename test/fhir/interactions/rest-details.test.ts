@@ -39,6 +39,34 @@ t.test('REST details', async (t) => {
       { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient?identifier=urn:test:cref|new-1' } }, request: { method: 'POST', url: 'Observation' } },
     ]))
     t.equal(twice.status, 412, 'one stored and one in the Bundle: two matches')
+
+    // the criteria name a reference that is itself a urn in a later entry: links first, then criteria
+    const ordered = await post(hub, '', transaction([
+      { resource: { resourceType: 'Patient', id: 'cref-x' }, request: { method: 'PUT', url: 'Patient/cref-x' } },
+      {
+        resource: { resourceType: 'Observation', status: 'final', code: { text: 'y' }, encounter: { reference: 'Encounter?subject=Patient/cref-x' } },
+        request: { method: 'POST', url: 'Observation' },
+      },
+      {
+        fullUrl: 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000009',
+        resource: { resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/cref-x' } },
+        request: { method: 'POST', url: 'Encounter' },
+      },
+    ]))
+    const orderedBody = (await ordered.json()) as any
+    t.equal(ordered.status, 200, JSON.stringify(orderedBody).slice(0, 300))
+
+    // a stored resource the Bundle changes counts as the Bundle leaves it
+    await hub.fetch('Patient/cref-old', { method: 'PUT', headers: json, body: JSON.stringify({ resourceType: 'Patient', id: 'cref-old', identifier: [{ system: 'urn:test:cref', value: 'moving' }] }) })
+    const moved = await post(hub, '', transaction([
+      { resource: { resourceType: 'Patient', id: 'cref-old', identifier: [{ system: 'urn:test:cref', value: 'elsewhere' }] }, request: { method: 'PUT', url: 'Patient/cref-old' } },
+      { resource: { resourceType: 'Patient', identifier: [{ system: 'urn:test:cref', value: 'moving' }] }, request: { method: 'POST', url: 'Patient' } },
+      { resource: { resourceType: 'Observation', status: 'final', code: { text: 'z' }, subject: { reference: 'Patient?identifier=urn:test:cref|moving' } }, request: { method: 'POST', url: 'Observation' } },
+    ]))
+    const movedBody = (await moved.json()) as any
+    t.equal(moved.status, 200, JSON.stringify(movedBody).slice(0, 300))
+    const observation2 = await readAt(hub, movedBody.entry[2].response.location)
+    t.equal(observation2.subject.reference, keyOf(movedBody.entry[1].response.location), 'the new holder of the identifier, not the one updated away from it')
   })
 
   t.test('urn:uuid fullUrls are replaced in uri and url elements and in narrative links (http.html#trules)', async (t) => {
@@ -47,7 +75,7 @@ t.test('REST details', async (t) => {
       {
         resource: {
           resourceType: 'Observation', status: 'final', code: { text: 'linked' },
-          text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><a href="urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000002">the patient</a></div>' },
+          text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><a href = "urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000002">the patient</a></div>' },
           extension: [
             { url: 'http://example.org/uri', valueUri: 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000002' },
             { url: 'http://example.org/url', valueUrl: 'urn:uuid:7f2c1a52-3c59-4d4e-9a0e-000000000002' },
