@@ -35,8 +35,9 @@ export const searchCompartment: Handler = (req, ctx, { type, id, compartmentType
     const whole = wholeCompartment(type!, id!)
     if (!whole) throw notFound(`The ${type} compartment holds no resource types`)
     const asked = typesAsked(req)
-    const types = asked ? whole.types.filter((t) => asked.includes(t)) : whole.types
-    if (types.length === 0) throw badRequest(`_type names no type of the ${type} compartment`, '_type')
+    const outside = (asked ?? []).filter((t) => !whole.types.includes(t))
+    if (outside.length) throw badRequest(`_type names types outside the ${type} compartment: ${outside.join(', ')}`, '_type')
+    const types = asked ?? whole.types
     return runSearch(req, ctx, types, `${type}/${id}/*`, { extra: whole.condition, multiType: true })
   }
   const condition = compartmentCondition(type!, compartmentType!, id!)

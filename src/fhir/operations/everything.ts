@@ -107,6 +107,8 @@ const CARE_DATE: Record<string, string> = {
   Account: 'period', Basic: 'created', ChargeItem: 'entered-date', Claim: 'created', ClaimResponse: 'created',
   Communication: 'sent', CommunicationRequest: 'authored', Condition: 'onset-date', CoverageEligibilityRequest: 'created',
   CoverageEligibilityResponse: 'created', DetectedIssue: 'identified', DeviceRequest: 'authored-on', DocumentManifest: 'created',
+  // a document's `date` is when it was indexed; the care it records is its context period
+  DocumentReference: 'period',
   ExplanationOfBenefit: 'created', Goal: 'start-date', ImagingStudy: 'started', Media: 'created',
   MedicationAdministration: 'effective-time', MedicationDispense: 'whenhandedover', MedicationRequest: 'authoredon',
   MedicationStatement: 'effective', NutritionOrder: 'datetime', Provenance: 'recorded', QuestionnaireResponse: 'authored',

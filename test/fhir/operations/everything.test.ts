@@ -79,14 +79,18 @@ t.test('Patient/$everything', async (t) => {
     await put({ resourceType: 'Condition', id: 'ev-no-onset', subject, code: { text: 'anxiety' } })
     await put({ resourceType: 'ServiceRequest', id: 'ev-sr-2025', status: 'active', intent: 'order', subject, authoredOn: '2025-03-03T09:00:00Z' })
     await put({ resourceType: 'Task', id: 'ev-task-2022', status: 'completed', intent: 'order', for: subject, authoredOn: '2022-03-03' })
+    await put({
+      resourceType: 'DocumentReference', id: 'ev-letter', status: 'current', subject, date: '2020-01-01T00:00:00Z',
+      content: [{ attachment: { contentType: 'text/plain', data: 'TGV0dGVy' } }], context: { period: { start: '2025-02-01', end: '2025-02-02' } },
+    })
 
     const from2025 = (await (await hub.fetch('Patient/ev-3/$everything?start=2025-01-01')).json()) as any
-    t.same(keys(from2025, 'match'), ['Condition/ev-no-onset', 'Condition/ev-onset-2025', 'MedicationRequest/ev-mr-2025', 'Patient/ev-3', 'ServiceRequest/ev-sr-2025'],
-      'an onset period overlapping the range is in; a 2023 prescription, a 2020 onset and a 2022 Task are not')
+    t.same(keys(from2025, 'match'), ['Condition/ev-no-onset', 'Condition/ev-onset-2025', 'DocumentReference/ev-letter', 'MedicationRequest/ev-mr-2025', 'Patient/ev-3', 'ServiceRequest/ev-sr-2025'],
+      'an onset period overlapping the range is in, and a letter about 2025 indexed in 2020; a 2023 prescription, a 2020 onset and a 2022 Task are not')
     const until2022 = (await (await hub.fetch('Patient/ev-3/$everything?end=2022-12-31')).json()) as any
     t.same(keys(until2022, 'match'), ['Condition/ev-no-onset', 'Condition/ev-onset-2020', 'Patient/ev-3', 'Task/ev-task-2022'])
     const all = (await (await hub.fetch('Patient/ev-3/$everything')).json()) as any
-    t.equal(all.total, 8, 'without start or end, all of them')
+    t.equal(all.total, 9, 'without start or end, all of them')
   })
 
   t.test('_type and _since narrow the result', async (t) => {

@@ -31,6 +31,18 @@ t.test('findResources reads every page, in search order, and stops at a limit', 
   t.same(await findResources(store, 'Basic', { code: 'urn:test|none' }), [], 'no match: an empty list')
 })
 
+t.test('findResources pages along an index sort key, resources without the value last', async (t) => {
+  const hub = await startTestServer(t)
+  const dated = Array.from({ length: 9 }, (_v, i) => ({ resourceType: 'Basic' as const, id: `fd-${i}`, code: { text: 'dated' }, created: `2020-01-0${i + 1}` }))
+  const undated = Array.from({ length: 4 }, (_v, i) => ({ resourceType: 'Basic' as const, id: `fu-${i}`, code: { text: 'dated' } }))
+  await putAll(hub, [...undated, ...dated])
+  const store = hub.server.db.store(systemContext('find-test'))
+  const all = await findResources(store, 'Basic', { 'code:text': 'dated', _sort: '-created' }, { count: 3 })
+  t.same(all.map((r) => r.id), [...dated.map((r) => r.id).reverse(), 'fu-0', 'fu-1', 'fu-2', 'fu-3'], 'newest first, then the undated, each once')
+  const byCount = await findResources(store, 'Basic', { 'code:text': 'dated', _count: '5' })
+  t.equal(byCount.length, 13, 'a _count in the parameters is the page size, and every page is read')
+})
+
 t.test('PlanDefinition/$apply by url uses the newest version even among more than a page of versions', async (t) => {
   const hub = await startTestServer(t)
   const url = 'https://casehub.example/PlanDefinition/many-versions'

@@ -37,9 +37,11 @@ t.test('search details', async (t) => {
     const ids = await matchIds(hub, 'Patient/sd-p1/*?_type=Observation,Condition', true)
     t.same(ids.sort(), ['Condition/sd-cond', 'Observation/sd-pulse', 'Observation/sd-weight'])
     t.same(await matchIds(hub, 'Patient/sd-p1/*?_type=Encounter&_type=Condition', true).then((x) => x.sort()), ['Condition/sd-cond', 'Encounter/sd-enc'], 'repeated')
-    const outside = await searchBundle(hub, 'Patient/sd-p1/*?_type=Organization')
-    t.equal(outside.status, 400, 'a type outside the compartment')
-    t.same(outside.body.issue[0].expression, ['_type'])
+    for (const asked of ['Organization', 'Observation,Organization']) {
+      const outside = await searchBundle(hub, `Patient/sd-p1/*?_type=${asked}`)
+      t.equal(outside.status, 400, `a type outside the compartment: ${asked}`)
+      t.same(outside.body.issue[0].expression, ['_type'])
+    }
     t.equal((await searchBundle(hub, 'Patient/sd-p1/*?_type=Nonsense')).status, 400, 'an unknown type')
   })
 
