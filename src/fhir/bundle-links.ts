@@ -5,6 +5,7 @@
 // resource's own canonical url, which must stay as written.
 import { crawlTypedValue, matchesSearchRequest, parseSearchRequest, toTypedValue, type TypedValue } from '@medplum/core'
 import type { Resource } from '@medplum/fhirtypes'
+import { badRequest } from '../errors.js'
 
 const LINK_TYPES = new Set(['uri', 'url', 'oid', 'uuid'])
 const URN = /^urn:(uuid|oid):/
@@ -84,9 +85,18 @@ function rewriteNarratives(resource: Record<string, unknown>, urns: Map<string, 
  * resolves conditional references after the creates and updates).
  */
 export function meetsCriteria(resource: Resource, criteria: string): boolean {
+  if (!matchableInMemory(criteria)) {
+    throw badRequest(`Conditional reference ${criteria} uses a parameter that cannot be matched against the resources of this Bundle (chains, _has, _filter, _text, _content, _list, _query)`)
+  }
   try {
     return matchesSearchRequest(resource, parseSearchRequest(criteria))
   } catch {
-    return false // a parameter the matcher cannot evaluate in memory: no match in the Bundle
+    return false
   }
+}
+
+/** Criteria of plain parameters, which @medplum/core's matcher evaluates (it answers false for others). */
+function matchableInMemory(criteria: string): boolean {
+  const query = criteria.slice(criteria.indexOf('?') + 1)
+  return [...new URLSearchParams(query).keys()].every((name) => !name.includes('.') && !/^_(has|filter|text|content|list|query)\b/.test(name))
 }

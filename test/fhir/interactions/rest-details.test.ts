@@ -56,6 +56,12 @@ t.test('REST details', async (t) => {
     const orderedBody = (await ordered.json()) as any
     t.equal(ordered.status, 200, JSON.stringify(orderedBody).slice(0, 300))
 
+    const chained = await post(hub, '', transaction([
+      { resource: { resourceType: 'Patient', identifier: [{ system: 'urn:test:cref', value: 'chained' }] }, request: { method: 'POST', url: 'Patient' } },
+      { resource: { resourceType: 'Observation', status: 'final', code: { text: 'c' }, subject: { reference: 'Patient?general-practitioner.name=x' } }, request: { method: 'POST', url: 'Observation' } },
+    ]))
+    t.equal(chained.status, 400, 'criteria the Bundle cannot be matched against are refused, not taken as no match')
+
     // a stored resource the Bundle changes counts as the Bundle leaves it
     await hub.fetch('Patient/cref-old', { method: 'PUT', headers: json, body: JSON.stringify({ resourceType: 'Patient', id: 'cref-old', identifier: [{ system: 'urn:test:cref', value: 'moving' }] }) })
     const moved = await post(hub, '', transaction([
