@@ -4,7 +4,7 @@ import type pg from 'pg'
 import type { RequestContext } from './context.js'
 import { deleteIndexCtes, EMPTY_INDEX, insertIndexCtes } from './index-sql.js'
 import { insertVersionSql, insertVersionsSql, replaceVersionQuery, rewriteCurrentSql } from './write-sql.js'
-import { countSql, includeSql, leadsWithIndexKey, revIncludeSql, searchSql, type PagePart } from './pg-search.js'
+import { countSql, includeSql, pageParts, revIncludeSql, searchSql } from './pg-search.js'
 import { bodySql, currentColumns, toVersion } from './rows.js'
 import type { IncludeQuery, SearchQuery } from './search-types.js'
 import type { HistoryQuery, NewVersion, ResourceStore, SearchIndexRows, SearchPage, StoredVersion } from './types.js'
@@ -371,32 +371,6 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
 }
 
 const statementName = (text: string) => `s_${createHash('sha1').update(text).digest('base64url')}`
-
-/**
- * Which parts a page draws from. Resources without the leading sort value come after all the
- * others (search.html#sort), so walking forward goes valued → missing, backward the reverse.
- */
-function pageParts(q: SearchQuery): PagePart[] {
-  if (!leadsWithIndexKey(q) || matchesFew(q)) return [{ phase: 'all', useCursor: true }]
-  const inMissing = q.cursor !== undefined && q.cursor.values[0] === null
-  if (!q.cursor?.backwards) {
-    return inMissing
-      ? [{ phase: 'missing', useCursor: true }]
-      : [{ phase: 'valued', useCursor: true }, { phase: 'missing', useCursor: false }]
-  }
-  return inMissing
-    ? [{ phase: 'missing', useCursor: true }, { phase: 'valued', useCursor: false }]
-    : [{ phase: 'valued', useCursor: true }]
-}
-
-/**
- * A search narrowed by a reference (Task?owner=…, Observation?subject=…) or by _id finds few
- * resources: sorting them, missing sort values last, beats walking the sort index in order,
- * and one part instead of two halves PostgreSQL's planning (2–4 ms of a work-list query).
- */
-function matchesFew(q: SearchQuery): boolean {
-  return q.conditions.some((c) => c.kind === 'id' || c.kind === 'reference')
-}
 
 const keyValues = (row: Record<string, unknown>, n: number) =>
   Array.from({ length: n }, (_v, i) => (row[`k${i}`] ?? null) as string | null)

@@ -65,6 +65,32 @@ export interface PagePart {
 }
 
 /**
+ * Which parts a page draws from. Resources without the leading sort value come after all the
+ * others (search.html#sort), so walking forward goes valued → missing, backward the reverse.
+ */
+export function pageParts(q: SearchQuery): PagePart[] {
+  if (!leadsWithIndexKey(q) || matchesFew(q)) return [{ phase: 'all', useCursor: true }]
+  const inMissing = q.cursor !== undefined && q.cursor.values[0] === null
+  if (!q.cursor?.backwards) {
+    return inMissing
+      ? [{ phase: 'missing', useCursor: true }]
+      : [{ phase: 'valued', useCursor: true }, { phase: 'missing', useCursor: false }]
+  }
+  return inMissing
+    ? [{ phase: 'missing', useCursor: true }, { phase: 'valued', useCursor: false }]
+    : [{ phase: 'valued', useCursor: true }]
+}
+
+/**
+ * A search narrowed by a reference (Task?owner=…, Observation?subject=…) or by _id finds few
+ * resources: sorting them, missing sort values last, beats walking the sort index in order,
+ * and one part instead of two halves PostgreSQL's planning (2–4 ms of a work-list query).
+ */
+function matchesFew(q: SearchQuery): boolean {
+  return q.conditions.some((c) => c.kind === 'id' || c.kind === 'reference')
+}
+
+/**
  * One page in sort order (type then id break ties), one row more than asked for, from one or
  * two parts in the order given (one statement). Walking backwards returns rows in reverse
  * order; without a cursor, backwards starts at the end.
