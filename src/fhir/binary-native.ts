@@ -8,13 +8,15 @@
 import type { FastifyReply } from 'fastify'
 import type { Binary } from '@medplum/fhirtypes'
 import { badRequest } from '../errors.js'
+import { isFhirType } from './format.js'
+import { JSON_PATCH } from './interactions/patch.js'
+import { localTarget } from './references.js'
+import { ID_PATTERN } from './routes.js'
 import type { FhirResponse } from './types.js'
-
-const FHIR_TYPES = /application\/(fhir\+json|fhir\+xml|json\+fhir|xml\+fhir|json|xml)\b/i
 
 /** Whether a read of `type` is answered with the Binary's own content. */
 export function wantsNativeBinary(type: string | undefined, interaction: string, accept: string | undefined, format: string | undefined): boolean {
-  return type === 'Binary' && (interaction === 'read' || interaction === 'vread') && format === undefined && !FHIR_TYPES.test(accept ?? '')
+  return type === 'Binary' && (interaction === 'read' || interaction === 'vread') && format === undefined && !(accept ?? '').split(',').some(isFhirType)
 }
 
 /** Sends the Binary in `res` as its contentType with its decoded data; other answers (304, errors) as they are. */
@@ -53,21 +55,19 @@ function contentHeaders(type: string): Record<string, string> {
   return { ...headers, 'Content-Disposition': 'attachment', 'Content-Security-Policy': "sandbox; default-src 'none'" }
 }
 
-/** FHIR bodies, and the other bodies the API takes (a search form, JSON Patch), are text. */
-const TEXT_BODIES = /^(application\/(fhir\+json|fhir\+xml|json\+fhir|xml\+fhir|json|xml|json-patch\+json|x-www-form-urlencoded)|text\/(json|xml))$/
-
-/** POST /fhir/Binary or PUT /fhir/Binary/[id] with a body that is not FHIR: the content itself. */
+/** POST /fhir/Binary or PUT /fhir/Binary/[id] with a body that is not FHIR (nor JSON Patch): the content itself. */
 export function isNativeBinaryWrite(url: string, method: string, contentType: string | undefined): boolean {
   if (method !== 'POST' && method !== 'PUT') return false
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
-  if (type === '' || TEXT_BODIES.test(type)) return false
-  const path = url.split('?')[0].replace(/\/+$/, '')
-  return method === 'POST' ? path === '/fhir/Binary' : /^\/fhir\/Binary\/[A-Za-z0-9\-.]{1,64}$/.test(path)
+  if (type === '' || type === JSON_PATCH || isFhirType(type)) return false
+  const [, base, id, ...rest] = url.split('?')[0].replace(/\/+$/, '').split('/').slice(1)
+  if (base !== 'Binary' || rest.length) return false
+  return method === 'POST' ? id === undefined : id !== undefined && ID_PATTERN.test(id)
 }
 
 /** The Binary a native write stands for. */
 export function binaryFromContent(bytes: Buffer, contentType: string, id: string | undefined, securityContext: string | undefined): Binary {
-  if (securityContext !== undefined && !/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(securityContext)) {
+  if (securityContext !== undefined && localTarget(securityContext, '') !== securityContext) {
     throw badRequest('X-Security-Context must be a reference such as Patient/123', 'X-Security-Context')
   }
   return {

@@ -53,6 +53,12 @@ export function errorFormat(accept: string | undefined, format: string | undefin
 
 export const isXmlType = (contentType: string | undefined) => XML_TYPES.has((contentType ?? '').split(';')[0].trim().toLowerCase())
 
+/** A FHIR JSON or XML media type (application/fhir+json, application/xml, …), parameters aside. */
+export const isFhirType = (contentType: string | undefined) => {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
+  return type.includes('/') && (JSON_TYPES.has(type) || XML_TYPES.has(type))
+}
+
 /** Throws 415 unless a request body is FHIR JSON or XML (or JSON Patch / a search form where allowed). */
 export function checkContentType(contentType: string | undefined, allowed: string[]): void {
   const [type, ...params] = (contentType ?? '').split(';').map((s) => s.trim().toLowerCase())
