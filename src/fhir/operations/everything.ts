@@ -116,7 +116,7 @@ const CARE_DATE: Record<string, string> = {
 }
 
 /** The date search parameter that holds a type's care date, if it has one. */
-export function careDateParam(type: string): string | undefined {
+function careDateParam(type: string): string | undefined {
   for (const code of [CARE_DATE[type], 'date']) if (code && searchParam(type, code)?.type === 'date') return code
   return undefined
 }
